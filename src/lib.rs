@@ -9,3 +9,5 @@ pub mod qname;
 pub mod xml;
 
 pub use qname::QName;
+pub mod contract;
+pub mod schema;

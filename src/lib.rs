@@ -10,4 +10,6 @@ pub mod xml;
 
 pub use qname::QName;
 pub mod contract;
+pub mod inspect;
 pub mod schema;
+pub mod wsdl;

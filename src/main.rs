@@ -1,1 +1,126 @@
-fn main() {}
+//! The `soapbridge` command line. `anyhow` lives here only: library errors
+//! are typed, and this edge prints them with their context.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use soapbridge::contract::catalog::Catalog;
+use soapbridge::contract::source::HttpFetcher;
+use soapbridge::contract::{Contract, LoadOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "soapbridge",
+    version,
+    about = "SOAP/XML <-> JSON/REST/RabbitMQ integration bridge"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How contracts are read; shared by every command that reads one.
+#[derive(clap::Args)]
+struct ContractArgs {
+    /// OASIS XML catalog mapping remote schema locations to local files.
+    #[arg(long, env = "SOAPBRIDGE_CATALOG")]
+    catalog: Option<PathBuf>,
+    /// Fetch http(s) locations that neither the catalog nor the built-in
+    /// well-known schemas cover (off by default: contracts load offline).
+    #[arg(long)]
+    allow_remote: bool,
+}
+
+impl ContractArgs {
+    fn options(&self) -> anyhow::Result<LoadOptions> {
+        let mut opts = LoadOptions::default();
+        if let Some(path) = &self.catalog {
+            let catalog = Catalog::load(path)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .with_context(|| format!("loading catalog {}", path.display()))?;
+            opts.catalog = Some(Arc::new(catalog));
+        }
+        if self.allow_remote {
+            opts.allow_remote = true;
+            opts.fetcher = Some(Arc::new(HttpFetcher::new().map_err(anyhow::Error::msg)?));
+        }
+        Ok(opts)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Describe a contract's services, ports and operations.
+    Inspect {
+        /// The WSDL file.
+        wsdl: PathBuf,
+        /// Print JSON (described by schemas/inspect.schema.json).
+        #[arg(long)]
+        json: bool,
+        /// Exit non-zero when any operation uses a construct that cannot be
+        /// bridged losslessly (the coverage findings).
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Inspect {
+            wsdl,
+            json,
+            strict,
+            contract,
+        } => {
+            let opts = contract.options()?;
+            let c = match Contract::load(&wsdl, &opts) {
+                Ok(c) => c,
+                Err(errors) => {
+                    for e in &errors.0 {
+                        eprintln!("{e}");
+                    }
+                    eprintln!(
+                        "error: {} could not be loaded ({} error{})",
+                        wsdl.display(),
+                        errors.0.len(),
+                        if errors.0.len() == 1 { "" } else { "s" }
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&soapbridge::inspect::to_json(&c))?
+                );
+            } else {
+                print!("{}", soapbridge::inspect::to_text(&c));
+            }
+            let findings = soapbridge::inspect::all_findings(&c);
+            if strict && !findings.is_empty() {
+                for (at, f) in &findings {
+                    eprintln!("coverage: {at}: {}: {}", f.construct, f.detail);
+                }
+                eprintln!("error: {} coverage finding(s) (--strict)", findings.len());
+                return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

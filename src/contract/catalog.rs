@@ -54,9 +54,8 @@ impl Catalog {
         })?;
         let text =
             xml::charset::decode(&bytes, None).map_err(|e| LoadError::at(top.clone(), e.into()))?;
-        let root = xml::parse(&text, &xml::Limits::default()).map_err(|e| {
-            LoadError::at(Location::new(&display, e.pos), e.kind.into())
-        })?;
+        let root = xml::parse(&text, &xml::Limits::default())
+            .map_err(|e| LoadError::at(Location::new(&display, e.pos), e.kind.into()))?;
         if !root.is(ns::CATALOG, "catalog") {
             return Err(LoadError::at(
                 Location::new(&display, root.pos),
@@ -250,12 +249,27 @@ mod tests {
         );
         let c = Catalog::load(&main).unwrap();
         let d = dir.display();
-        assert_eq!(c.resolve("https://example.com/a.xsd"), Some(format!("{d}/local/a.xsd")));
-        assert_eq!(c.resolve("https://example.com/b/x.xsd"), Some(format!("{d}/mirror/b/x.xsd")));
-        assert_eq!(c.resolve("https://example.com/deep/y.xsd"), Some(format!("{d}/deep/y.xsd")));
-        assert_eq!(c.resolve("http://other/common.xsd"), Some(format!("{d}/common.xsd")));
+        assert_eq!(
+            c.resolve("https://example.com/a.xsd"),
+            Some(format!("{d}/local/a.xsd"))
+        );
+        assert_eq!(
+            c.resolve("https://example.com/b/x.xsd"),
+            Some(format!("{d}/mirror/b/x.xsd"))
+        );
+        assert_eq!(
+            c.resolve("https://example.com/deep/y.xsd"),
+            Some(format!("{d}/deep/y.xsd"))
+        );
+        assert_eq!(
+            c.resolve("http://other/common.xsd"),
+            Some(format!("{d}/common.xsd"))
+        );
         assert_eq!(c.resolve("urn:ns"), Some(format!("{d}/grouped/ns.xsd")));
-        assert_eq!(c.resolve("urn:only-in-next"), Some(format!("{d}/sub/n.xsd")));
+        assert_eq!(
+            c.resolve("urn:only-in-next"),
+            Some(format!("{d}/sub/n.xsd"))
+        );
         assert_eq!(c.resolve("https://nowhere/x.xsd"), None);
         std::fs::remove_dir_all(&dir).ok();
     }

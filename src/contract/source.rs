@@ -104,8 +104,12 @@ pub struct Resolver<'o> {
 }
 
 fn is_url(s: &str) -> bool {
-    s.split_once("://")
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'))
+    s.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+    })
 }
 
 impl Resolver<'_> {
@@ -158,7 +162,11 @@ impl Resolver<'_> {
         self.target(absolute, namespace)
     }
 
-    fn target(&self, target: String, namespace: Option<&str>) -> Result<Option<Source>, LoadErrorKind> {
+    fn target(
+        &self,
+        target: String,
+        namespace: Option<&str>,
+    ) -> Result<Option<Source>, LoadErrorKind> {
         if !is_url(&target) || target.starts_with("file:") {
             let path = catalog::local_path(&target).unwrap_or_else(|| PathBuf::from(&target));
             return Ok(Some(Source::File(path)));
@@ -169,7 +177,9 @@ impl Resolver<'_> {
         if let Some(w) = namespace.and_then(wellknown::by_namespace) {
             return Ok(Some(Source::WellKnown(w)));
         }
-        if self.opts.allow_remote && (target.starts_with("http://") || target.starts_with("https://")) {
+        if self.opts.allow_remote
+            && (target.starts_with("http://") || target.starts_with("https://"))
+        {
             return Ok(Some(Source::Remote(target)));
         }
         Err(LoadErrorKind::RemoteRefused(target))
@@ -204,9 +214,11 @@ impl Resolver<'_> {
                 })?
             }
             Source::Remote(url) => {
-                let fetcher = self.opts.fetcher.as_ref().ok_or_else(|| {
-                    fail(LoadErrorKind::RemoteRefused(url.clone()))
-                })?;
+                let fetcher = self
+                    .opts
+                    .fetcher
+                    .as_ref()
+                    .ok_or_else(|| fail(LoadErrorKind::RemoteRefused(url.clone())))?;
                 fetcher.fetch(url, max).map_err(|reason| {
                     fail(LoadErrorKind::RemoteFailed {
                         url: url.clone(),

@@ -197,10 +197,15 @@ mod tests {
     #[test]
     fn locations_match_across_scheme_and_slash() {
         assert_eq!(
-            by_location("https://schemas.xmlsoap.org/soap/encoding").unwrap().namespace,
+            by_location("https://schemas.xmlsoap.org/soap/encoding")
+                .unwrap()
+                .namespace,
             ns::SOAP11_ENC
         );
-        assert_eq!(by_location("http://www.w3.org/2001/xml.xsd").unwrap().name, "xml.xsd");
+        assert_eq!(
+            by_location("http://www.w3.org/2001/xml.xsd").unwrap().name,
+            "xml.xsd"
+        );
         assert!(by_location("http://example.com/x.xsd").is_none());
         assert_eq!(by_namespace(ns::WSU).unwrap().name, "wss-utility-1.0");
     }
@@ -211,7 +216,12 @@ mod tests {
             let text = w.text();
             let root = crate::xml::parse(&text, &crate::xml::Limits::default())
                 .unwrap_or_else(|e| panic!("{}: {e} at {:?}", w.name, e.pos));
-            assert_eq!(root.attr("targetNamespace"), Some(w.namespace), "{}", w.name);
+            assert_eq!(
+                root.attr("targetNamespace"),
+                Some(w.namespace),
+                "{}",
+                w.name
+            );
         }
     }
 }

@@ -215,7 +215,8 @@ impl<'a> Builder<'a> {
         let builtin = self.docs[doc].builtin;
         match self.first_seen.get(&(kind, name.clone())) {
             None => {
-                self.first_seen.insert((kind, name.clone()), (here, builtin));
+                self.first_seen
+                    .insert((kind, name.clone()), (here, builtin));
                 true
             }
             Some((_, _)) if builtin => false,
@@ -430,7 +431,8 @@ impl<'a> Builder<'a> {
 
     /// Children in the XSD namespace other than annotations.
     fn xs_children(el: &Element) -> impl Iterator<Item = &Element> {
-        el.children_in(ns::XS).filter(|c| c.name.local != "annotation")
+        el.children_in(ns::XS)
+            .filter(|c| c.name.local != "annotation")
     }
 
     // ---- simple types -------------------------------------------------------------
@@ -545,10 +547,21 @@ impl<'a> Builder<'a> {
             let Some(value) = f.attr("value") else {
                 if !matches!(
                     f.name.local.as_str(),
-                    "simpleType" | "attribute" | "attributeGroup" | "anyAttribute"
-                        | "sequence" | "choice" | "all" | "group"
+                    "simpleType"
+                        | "attribute"
+                        | "attributeGroup"
+                        | "anyAttribute"
+                        | "sequence"
+                        | "choice"
+                        | "all"
+                        | "group"
                 ) {
-                    self.invalid(d, f, &format!("facet `{}`", f.name.local), "missing `value`");
+                    self.invalid(
+                        d,
+                        f,
+                        &format!("facet `{}`", f.name.local),
+                        "missing `value`",
+                    );
                 }
                 continue;
             };
@@ -694,7 +707,11 @@ impl<'a> Builder<'a> {
         ct.base = Some(base);
         ct.derivation = Some(derivation);
         let (base_content, base_attrs, base_any) = match self.def(base) {
-            Some(TypeDef::Complex(b)) => (b.content.clone(), b.attributes.clone(), b.any_attribute.clone()),
+            Some(TypeDef::Complex(b)) => (
+                b.content.clone(),
+                b.attributes.clone(),
+                b.any_attribute.clone(),
+            ),
             Some(TypeDef::Simple(_)) => {
                 let label = self.schema_label(base);
                 self.invalid(
@@ -809,7 +826,9 @@ impl<'a> Builder<'a> {
             value_type
         } else {
             // A restriction narrows the value: a new anonymous simple type.
-            let inner = der.child(ns::XS, "simpleType").map(|s| self.anonymous_simple(d, s));
+            let inner = der
+                .child(ns::XS, "simpleType")
+                .map(|s| self.anonymous_simple(d, s));
             let start = inner.unwrap_or(value_type);
             match self.def(start) {
                 Some(TypeDef::Simple(v)) => {
@@ -825,7 +844,11 @@ impl<'a> Builder<'a> {
         };
         ct.content = Content::Simple(value);
         ct.attributes = merge_attributes(base_attrs, own_attrs);
-        ct.any_attribute = if is_ext { own_any.or(base_any) } else { own_any };
+        ct.any_attribute = if is_ext {
+            own_any.or(base_any)
+        } else {
+            own_any
+        };
     }
 
     /// `wsdl:arrayType="tns:Item[]"` on the `soapenc:arrayType` attribute, or
@@ -871,7 +894,12 @@ impl<'a> Builder<'a> {
         let min = match el.attr("minOccurs").map(str::trim) {
             None => 1,
             Some(v) => v.parse().unwrap_or_else(|_| {
-                self.invalid(d, el, "minOccurs", format!("`{v}` is not a non-negative integer"));
+                self.invalid(
+                    d,
+                    el,
+                    "minOccurs",
+                    format!("`{v}` is not a non-negative integer"),
+                );
                 1
             }),
         };
@@ -881,7 +909,12 @@ impl<'a> Builder<'a> {
             Some(v) => match v.parse() {
                 Ok(n) => MaxOccurs::Bounded(n),
                 Err(_) => {
-                    self.invalid(d, el, "maxOccurs", format!("`{v}` is not an integer or `unbounded`"));
+                    self.invalid(
+                        d,
+                        el,
+                        "maxOccurs",
+                        format!("`{v}` is not an integer or `unbounded`"),
+                    );
                     MaxOccurs::Bounded(1)
                 }
             },
@@ -889,7 +922,12 @@ impl<'a> Builder<'a> {
         if let MaxOccurs::Bounded(m) = max
             && m < min
         {
-            self.invalid(d, el, "occurrence", format!("maxOccurs {m} is less than minOccurs {min}"));
+            self.invalid(
+                d,
+                el,
+                "occurrence",
+                format!("maxOccurs {m} is less than minOccurs {min}"),
+            );
         }
         (min, max)
     }
@@ -1049,10 +1087,13 @@ impl<'a> Builder<'a> {
                 Some(f) => f == "qualified",
                 None => self.docs[d].qualified_elements(),
             };
-        let ns = if qualified { self.tns(d).to_string() } else { String::new() };
-        let inline = Self::xs_children(el).find(|c| {
-            matches!(c.name.local.as_str(), "complexType" | "simpleType")
-        });
+        let ns = if qualified {
+            self.tns(d).to_string()
+        } else {
+            String::new()
+        };
+        let inline = Self::xs_children(el)
+            .find(|c| matches!(c.name.local.as_str(), "complexType" | "simpleType"));
         let type_id = match (el.attr("type"), inline) {
             (Some(t), _) => self.type_ref(d, el, t),
             (None, Some(inner)) => Some(if inner.name.local == "complexType" {
@@ -1092,9 +1133,8 @@ impl<'a> Builder<'a> {
             match self.schema.global_elements.get(&head_name) {
                 Some(&head) => {
                     let untyped = node.attr("type").is_none()
-                        && !Self::xs_children(node).any(|c| {
-                            matches!(c.name.local.as_str(), "complexType" | "simpleType")
-                        });
+                        && !Self::xs_children(node)
+                            .any(|c| matches!(c.name.local.as_str(), "complexType" | "simpleType"));
                     heads.push((*id, head, untyped));
                 }
                 None => self.error(
@@ -1120,7 +1160,8 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 let head_type = self.elements[head.0 as usize].as_ref().map(|h| h.type_id);
-                if let (Some(t), Some(Some(m))) = (head_type, self.elements.get_mut(member.0 as usize))
+                if let (Some(t), Some(Some(m))) =
+                    (head_type, self.elements.get_mut(member.0 as usize))
                     && m.type_id != t
                 {
                     m.type_id = t;
@@ -1175,7 +1216,9 @@ impl<'a> Builder<'a> {
         }
         let (d, node) = *self.attribute_nodes.get(name)?;
         let decl = self.attribute_decl(d, node, true);
-        self.schema.global_attributes.insert(name.clone(), decl.attr.clone());
+        self.schema
+            .global_attributes
+            .insert(name.clone(), decl.attr.clone());
         Some(decl.attr)
     }
 
@@ -1232,7 +1275,11 @@ impl<'a> Builder<'a> {
                 Some(f) => f == "qualified",
                 None => self.docs[d].qualified_attributes(),
             };
-        let ns = if qualified { self.tns(d).to_string() } else { String::new() };
+        let ns = if qualified {
+            self.tns(d).to_string()
+        } else {
+            String::new()
+        };
         let type_id = match (el.attr("type"), el.child(ns::XS, "simpleType")) {
             (Some(t), _) => self.type_ref(d, el, t),
             (None, Some(inner)) => Some(self.anonymous_simple(d, inner)),
@@ -1241,7 +1288,12 @@ impl<'a> Builder<'a> {
         .unwrap_or(self.schema.builtin(Builtin::AnySimpleType));
         if let Some(TypeDef::Complex(_)) = self.def(type_id) {
             let label = self.schema_label(type_id);
-            self.invalid(d, el, "attribute type", format!("`{label}` is a complex type"));
+            self.invalid(
+                d,
+                el,
+                "attribute type",
+                format!("`{label}` is a complex type"),
+            );
         }
         AttrDecl {
             attr: AttributeUse {
@@ -1275,11 +1327,17 @@ impl<'a> Builder<'a> {
         }
         let (attrs, any) = self.attribute_decls(d, node);
         let group = AttributeGroup {
-            attributes: attrs.into_iter().filter(|a| !a.prohibited).map(|a| a.attr).collect(),
+            attributes: attrs
+                .into_iter()
+                .filter(|a| !a.prohibited)
+                .map(|a| a.attr)
+                .collect(),
             any_attribute: any,
         };
         self.attr_groups_building.remove(name);
-        self.schema.attribute_groups.insert(name.clone(), group.clone());
+        self.schema
+            .attribute_groups
+            .insert(name.clone(), group.clone());
         Some(group)
     }
 

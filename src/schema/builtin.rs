@@ -229,6 +229,9 @@ mod tests {
             Some(Builtin::DateTime)
         );
         assert_eq!(Builtin::from_qname(&QName::new("urn:x", "string")), None);
-        assert_eq!(Builtin::from_local("NMTOKENS").unwrap().list_item(), Some(Builtin::NmToken));
+        assert_eq!(
+            Builtin::from_local("NMTOKENS").unwrap().list_item(),
+            Some(Builtin::NmToken)
+        );
     }
 }

@@ -62,9 +62,10 @@ impl Schema {
     }
 
     pub fn global_type(&self, name: &QName) -> Option<TypeId> {
-        self.global_types.get(name).copied().or_else(|| {
-            Builtin::from_qname(name).map(|b| self.builtin(b))
-        })
+        self.global_types
+            .get(name)
+            .copied()
+            .or_else(|| Builtin::from_qname(name).map(|b| self.builtin(b)))
     }
 
     /// A readable name for a type: its QName, or the anonymous type's owner.

@@ -70,11 +70,13 @@ fn lookup(label: &str) -> Result<&'static Encoding, CharsetError> {
     // A prolog that says UTF-16 in an 8-bit stream is contradictory; the bytes
     // were already checked for UTF-16 patterns above, so treat it as UTF-8
     // (the WHATWG mapping does the same).
-    Ok(if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-        encoding_rs::UTF_8
-    } else {
-        enc
-    })
+    Ok(
+        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+            encoding_rs::UTF_8
+        } else {
+            enc
+        },
+    )
 }
 
 /// The `encoding="..."` of an `<?xml ...?>` prolog written in ASCII.
@@ -83,7 +85,9 @@ fn prolog_encoding(bytes: &[u8]) -> Option<&str> {
     let end = head.windows(2).position(|w| w == b"?>")?;
     let decl = std::str::from_utf8(&head[..end]).ok()?;
     let at = decl.find("encoding")?;
-    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
     let rest = rest.trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let rest = &rest[1..];
@@ -122,7 +126,11 @@ mod tests {
         let bytes = b"<?xml version='1.0' encoding='ISO-8859-1'?><a>M\xFCller</a>";
         assert!(decode(bytes, None).unwrap().contains("Müller"));
         // 0x80 is the euro sign in windows-1252.
-        assert!(decode(b"<a>\x80</a>", Some("windows-1252")).unwrap().contains('€'));
+        assert!(
+            decode(b"<a>\x80</a>", Some("windows-1252"))
+                .unwrap()
+                .contains('€')
+        );
     }
 
     #[test]

@@ -362,9 +362,7 @@ impl<'a> Parser<'a> {
                 pos,
                 kind: match &err {
                     quick_xml::events::attributes::AttrError::Duplicated(_, _) => {
-                        XmlErrorKind::DuplicateAttribute(
-                            e.name().as_ref().to_string(),
-                        )
+                        XmlErrorKind::DuplicateAttribute(e.name().as_ref().to_string())
                     }
                     _ => XmlErrorKind::Syntax(err.to_string()),
                 },
@@ -476,7 +474,10 @@ mod tests {
 
     #[test]
     fn names_resolve_by_namespace_not_prefix() {
-        let root = p(r#"<a:x xmlns:a="urn:1" xmlns="urn:d"><y b:at="v" plain="w" xmlns:b="urn:2"/></a:x>"#).unwrap();
+        let root = p(
+            r#"<a:x xmlns:a="urn:1" xmlns="urn:d"><y b:at="v" plain="w" xmlns:b="urn:2"/></a:x>"#,
+        )
+        .unwrap();
         assert!(root.is("urn:1", "x"));
         let y = &root.children[0];
         assert!(y.is("urn:d", "y"));
@@ -484,7 +485,10 @@ mod tests {
         assert_eq!(y.attr("plain"), Some("w"));
         assert_eq!(y.resolve_qname("b:T").unwrap(), QName::new("urn:2", "T"));
         assert_eq!(y.resolve_qname("T").unwrap(), QName::new("urn:d", "T"));
-        assert!(matches!(y.resolve_qname("zz:T"), Err(XmlErrorKind::UnboundPrefix(_))));
+        assert!(matches!(
+            y.resolve_qname("zz:T"),
+            Err(XmlErrorKind::UnboundPrefix(_))
+        ));
     }
 
     #[test]
@@ -534,7 +538,15 @@ mod tests {
 
     #[test]
     fn malformed_inputs_are_errors() {
-        for bad in ["", "<a>", "<a></b>", "<a/><b/>", "text", "<a x='1' x='2'/>", "<p:a/>"] {
+        for bad in [
+            "",
+            "<a>",
+            "<a></b>",
+            "<a/><b/>",
+            "text",
+            "<a x='1' x='2'/>",
+            "<p:a/>",
+        ] {
             assert!(p(bad).is_err(), "{bad:?} should fail");
         }
     }

@@ -359,3 +359,73 @@ pub struct FaultSignature {
     pub message: QName,
     pub element: Option<QName>,
 }
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{Contract, LoadErrors, LoadOptions};
+
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+    /// Writes `files` into a fresh directory; returns the directory.
+    pub fn write_files(files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "soapbridge-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().expect("file has a parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write fixture");
+        }
+        dir
+    }
+
+    /// Loads the first file as the contract.
+    pub fn load_with(files: &[(&str, &str)], opts: &LoadOptions) -> Result<Contract, LoadErrors> {
+        let dir = write_files(files);
+        Contract::load(&dir.join(files[0].0), opts)
+    }
+
+    pub fn load(files: &[(&str, &str)]) -> Result<Contract, LoadErrors> {
+        load_with(files, &LoadOptions::default())
+    }
+
+    /// A WSDL with one document/literal operation around the given schema body.
+    pub fn wsdl_with_schema(schema_body: &str) -> String {
+        format!(
+            r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/"
+  xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+  xmlns:xs="http://www.w3.org/2001/XMLSchema"
+  xmlns:tns="urn:t" targetNamespace="urn:t">
+  <types>
+    <xs:schema targetNamespace="urn:t" elementFormDefault="qualified">
+{schema_body}
+    </xs:schema>
+  </types>
+</definitions>"#
+        )
+    }
+
+    pub fn schema_only(body: &str) -> Contract {
+        let text = wsdl_with_schema(body);
+        match load(&[("c.wsdl", &text)]) {
+            Ok(c) => c,
+            Err(e) => panic!("fixture failed to load:\n{e}"),
+        }
+    }
+
+    pub fn schema_errors(body: &str) -> String {
+        let text = wsdl_with_schema(body);
+        match load(&[("c.wsdl", &text)]) {
+            Ok(_) => panic!("fixture loaded but should fail"),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,3 +7,6 @@ pub mod model;
 
 pub use builtin::Builtin;
 pub use model::*;
+
+#[cfg(test)]
+mod tests;

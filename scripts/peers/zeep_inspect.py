@@ -44,6 +44,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from urllib.parse import urljoin, urlparse
 
 import zeep
@@ -363,11 +364,26 @@ def main(argv=None):
     ap.add_argument("--debug", action="store_true", help="zeep's debug log on stderr")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.ERROR, stream=sys.stderr)
-    try:
-        result = inspect(args.wsdl, strict=not args.lax, allow_remote=args.allow_remote)
-    except Exception as exc:  # noqa: BLE001 - report any zeep failure as data
+    outcome = {}
+
+    def work():
+        try:
+            outcome["result"] = inspect(args.wsdl, strict=not args.lax, allow_remote=args.allow_remote)
+        except BaseException as exc:  # noqa: BLE001 - report any zeep failure
+            outcome["error"] = exc
+
+    # zeep resolves the schema recursively along type references: give a long
+    # chain of references (large generated contracts) a deep enough stack.
+    sys.setrecursionlimit(100_000)
+    threading.stack_size(512 * 1024 * 1024)
+    worker = threading.Thread(target=work, name="zeep-inspect")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        exc = outcome["error"]
         print("zeep_inspect: %s: %s: %s" % (args.wsdl, type(exc).__name__, exc), file=sys.stderr)
         return 2
+    result = outcome["result"]
     json.dump(result, sys.stdout, indent=None if args.compact else 2, sort_keys=False)
     sys.stdout.write("\n")
     return 0

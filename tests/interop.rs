@@ -1,0 +1,88 @@
+//! Cross-checks against independent implementations, run with the peers
+//! that `scripts/bootstrap.sh` installs (`SOAPBRIDGE_PEERS_PYTHON`).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::*;
+
+fn python() -> PathBuf {
+    let p = std::env::var_os("SOAPBRIDGE_PEERS_PYTHON").expect(
+        "SOAPBRIDGE_PEERS_PYTHON must point at the peers venv's python: run scripts/test.sh",
+    );
+    PathBuf::from(p)
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run peer");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "peer failed:\n{text}");
+    text
+}
+
+/// zeep must see the same services, ports and operations as `inspect --json`.
+#[test]
+fn zeep_reads_the_same_services_ports_and_operations() {
+    let dir = scratch();
+    let large = dir.join("generated.wsdl");
+    run(Command::new(python())
+        .arg(root().join("scripts/gen_large_wsdl.py"))
+        .args(["--types", "300", "--operations", "120", "-o"])
+        .arg(&large));
+    let mut contracts = shipped_contracts();
+    contracts.push(root().join("tests/fixtures/wsdl/mixed-bindings.wsdl"));
+    contracts.push(large);
+    let out = run(Command::new(python())
+        .arg(root().join("scripts/peers/compare_inspect.py"))
+        .arg("--python")
+        .arg(python())
+        .arg(env!("CARGO_BIN_EXE_soapbridge"))
+        .args(&contracts));
+    let n = contracts.len();
+    assert!(
+        out.contains(&format!("{n} contracts compared, {n} passed, 0 failed")),
+        "{out}"
+    );
+}
+
+/// `inspect --json` output validates against the JSON Schema in the repo.
+#[test]
+fn inspect_json_matches_its_json_schema() {
+    let mut contracts = shipped_contracts();
+    contracts.push(root().join("tests/fixtures/wsdl/mixed-bindings.wsdl"));
+    let dir = scratch();
+    let mut files = Vec::new();
+    for (i, c) in contracts.iter().enumerate() {
+        let v = inspect_json(c);
+        let f = dir.join(format!("{i}.json"));
+        std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
+        files.push(f);
+    }
+    let script = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+bad = 0
+for f in sys.argv[2:]:
+    errors = list(v.iter_errors(json.load(open(f))))
+    for e in errors:
+        print(f, "/".join(map(str, e.absolute_path)), e.message)
+    bad += bool(errors)
+print(f"{len(sys.argv) - 2} documents validated, {bad} invalid")
+sys.exit(1 if bad else 0)
+"#;
+    let out = run(Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(root().join("schemas/inspect.schema.json"))
+        .args(&files));
+    assert!(
+        out.contains(&format!("{} documents validated, 0 invalid", files.len())),
+        "{out}"
+    );
+}

@@ -1,0 +1,8 @@
+//! soapbridge's integration tests: one test binary, shared helpers in `util`.
+//! These run the real `soapbridge` binary on real files and, with the
+//! `interop` feature, against independent implementations (python zeep).
+
+mod cli;
+#[cfg(feature = "interop")]
+mod interop;
+mod util;

@@ -222,10 +222,10 @@ fn operation_text(out: &mut String, c: &Contract, op: &BoundOperation) {
 }
 
 fn signature_text(c: &Contract, sig: &MessageSignature, wrapped: bool) -> String {
-    if wrapped || sig.element.is_some() {
-        if let Some(e) = &sig.element {
-            return element_text(&c.schema, e);
-        }
+    if (wrapped || sig.element.is_some())
+        && let Some(e) = &sig.element
+    {
+        return element_text(&c.schema, e);
     }
     let parts: Vec<String> = sig
         .parts

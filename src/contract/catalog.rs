@@ -181,10 +181,10 @@ impl Base {
         if rel.contains("://") || rel.starts_with("file:") || rel.starts_with('/') {
             return Base(rel.to_string());
         }
-        if self.0.contains("://") {
-            if let Ok(u) = url::Url::parse(&self.0).and_then(|b| b.join(rel)) {
-                return Base(u.to_string());
-            }
+        if self.0.contains("://")
+            && let Ok(u) = url::Url::parse(&self.0).and_then(|b| b.join(rel))
+        {
+            return Base(u.to_string());
         }
         Base(Path::new(&self.0).join(rel).display().to_string())
     }

@@ -258,20 +258,18 @@ impl<'a> Builder<'a> {
                 };
                 let name = QName::new(doc.target_ns.clone(), local);
                 match child.name.local.as_str() {
-                    "element" => {
-                        if self.claim(KIND_ELEMENT, RefKind::Element, &name, d, child) {
-                            let id = match self.schema.global_elements.get(&name) {
-                                Some(&id) => id,
-                                None => {
-                                    let id = ElementId(self.elements.len() as u32);
-                                    self.elements.push(None);
-                                    self.schema.global_elements.insert(name, id);
-                                    id
-                                }
-                            };
-                            self.element_nodes.retain(|(e, _)| *e != id);
-                            self.element_nodes.push((id, (d, child)));
-                        }
+                    "element" if self.claim(KIND_ELEMENT, RefKind::Element, &name, d, child) => {
+                        let id = match self.schema.global_elements.get(&name) {
+                            Some(&id) => id,
+                            None => {
+                                let id = ElementId(self.elements.len() as u32);
+                                self.elements.push(None);
+                                self.schema.global_elements.insert(name, id);
+                                id
+                            }
+                        };
+                        self.element_nodes.retain(|(e, _)| *e != id);
+                        self.element_nodes.push((id, (d, child)));
                     }
                     "complexType" | "simpleType" => {
                         if Builtin::from_qname(&name).is_some() && ns::is_xs(&name.ns) {
@@ -292,20 +290,24 @@ impl<'a> Builder<'a> {
                             self.type_state.insert(id, State::Pending);
                         }
                     }
-                    "group" => {
-                        if self.claim(KIND_GROUP, RefKind::Group, &name, d, child) {
-                            self.group_nodes.insert(name, (d, child));
-                        }
+                    "group" if self.claim(KIND_GROUP, RefKind::Group, &name, d, child) => {
+                        self.group_nodes.insert(name, (d, child));
                     }
-                    "attributeGroup" => {
-                        if self.claim(KIND_ATTR_GROUP, RefKind::AttributeGroup, &name, d, child) {
-                            self.attr_group_nodes.insert(name, (d, child));
-                        }
+                    "attributeGroup"
+                        if self.claim(
+                            KIND_ATTR_GROUP,
+                            RefKind::AttributeGroup,
+                            &name,
+                            d,
+                            child,
+                        ) =>
+                    {
+                        self.attr_group_nodes.insert(name, (d, child));
                     }
-                    "attribute" => {
-                        if self.claim(KIND_ATTRIBUTE, RefKind::Attribute, &name, d, child) {
-                            self.attribute_nodes.insert(name, (d, child));
-                        }
+                    "attribute"
+                        if self.claim(KIND_ATTRIBUTE, RefKind::Attribute, &name, d, child) =>
+                    {
+                        self.attribute_nodes.insert(name, (d, child));
                     }
                     _ => {}
                 }

@@ -15,11 +15,11 @@ fn element<'a>(s: &'a Schema, local: &str) -> &'a ElementDecl {
     )
 }
 
-fn complex<'a>(s: &'a Schema, id: TypeId) -> &'a ComplexType {
+fn complex(s: &Schema, id: TypeId) -> &ComplexType {
     s.ty(id).as_complex().expect("complex type")
 }
 
-fn simple<'a>(s: &'a Schema, id: TypeId) -> &'a SimpleType {
+fn simple(s: &Schema, id: TypeId) -> &SimpleType {
     s.ty(id).as_simple().expect("simple type")
 }
 

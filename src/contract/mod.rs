@@ -14,6 +14,7 @@ pub mod load;
 pub mod source;
 pub mod wellknown;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -111,15 +112,19 @@ impl Contract {
         let Some(pt) = self.definitions.port_types.get(&binding.port_type) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let bound: HashMap<&str, &crate::wsdl::BindingOperation> = binding
+            .operations
+            .iter()
+            .map(|b| (b.name.as_str(), b))
+            .collect();
+        let mut uses: HashMap<&str, usize> = HashMap::new();
         for op in &pt.operations {
-            let bop = binding.operations.iter().find(|b| b.name == op.name);
-            out.push(self.bind(
-                binding,
-                op,
-                bop,
-                pt.operations.iter().filter(|o| o.name == op.name).count() > 1,
-            ));
+            *uses.entry(op.name.as_str()).or_default() += 1;
+        }
+        let mut out = Vec::with_capacity(pt.operations.len());
+        for op in &pt.operations {
+            let bop = bound.get(op.name.as_str()).copied();
+            out.push(self.bind(binding, op, bop, uses[op.name.as_str()] > 1));
         }
         out
     }

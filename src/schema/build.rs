@@ -67,7 +67,8 @@ struct Builder<'a> {
     type_nodes: HashMap<TypeId, Node<'a>>,
     type_state: HashMap<TypeId, State>,
     elements: Vec<Option<ElementDecl>>,
-    element_nodes: Vec<(ElementId, Node<'a>)>,
+    /// Global element declarations by id (a user's declaration replaces a built-in one).
+    element_nodes: IndexMap<ElementId, Node<'a>>,
     group_nodes: IndexMap<QName, Node<'a>>,
     groups_building: HashSet<QName>,
     attr_group_nodes: IndexMap<QName, Node<'a>>,
@@ -154,7 +155,7 @@ impl<'a> Builder<'a> {
             type_nodes: HashMap::new(),
             type_state: HashMap::new(),
             elements: Vec::new(),
-            element_nodes: Vec::new(),
+            element_nodes: IndexMap::new(),
             group_nodes: IndexMap::new(),
             groups_building: HashSet::new(),
             attr_group_nodes: IndexMap::new(),
@@ -268,8 +269,7 @@ impl<'a> Builder<'a> {
                                 id
                             }
                         };
-                        self.element_nodes.retain(|(e, _)| *e != id);
-                        self.element_nodes.push((id, (d, child)));
+                        self.element_nodes.insert(id, (d, child));
                     }
                     "complexType" | "simpleType" => {
                         if Builtin::from_qname(&name).is_some() && ns::is_xs(&name.ns) {
@@ -341,7 +341,8 @@ impl<'a> Builder<'a> {
                 self.schema.attribute_groups.insert(name, g);
             }
         }
-        let nodes = self.element_nodes.clone();
+        let nodes: Vec<(ElementId, Node<'a>)> =
+            self.element_nodes.iter().map(|(id, n)| (*id, *n)).collect();
         for (id, (d, node)) in &nodes {
             let decl = self.element_decl(*d, node, true);
             self.elements[id.0 as usize] = Some(decl);

@@ -590,8 +590,10 @@ impl Builder<'_> {
                 ));
                 continue;
             };
+            let by_name: std::collections::HashMap<&str, &Operation> =
+                pt.operations.iter().map(|o| (o.name.as_str(), o)).collect();
             for bop in &b.operations {
-                let Some(op) = pt.operations.iter().find(|o| o.name == bop.name) else {
+                let Some(op) = by_name.get(bop.name.as_str()).copied() else {
                     errs.push(LoadError::at(
                         bop.location.clone(),
                         LoadErrorKind::Unresolved {

@@ -322,6 +322,9 @@ impl<'a> Parser<'a> {
 
     fn text(&mut self, content: &str, offset: u64) -> Result<(), XmlError> {
         match self.stack.last_mut() {
+            // Indentation between elements is dropped: contracts use text only
+            // for documentation, never whitespace-significant content.
+            Some(_) if content.trim().is_empty() => Ok(()),
             Some(top) => {
                 top.text.push_str(content);
                 Ok(())
@@ -355,7 +358,8 @@ impl<'a> Parser<'a> {
         let pos = self.cursor.at(offset as usize);
         let parent_scope = self.stack.last().map(|p| p.scope.clone());
 
-        let mut raw: Vec<(String, String)> = Vec::new();
+        // Keys borrow from the event; values are copied once, into the tree.
+        let mut raw: Vec<(&str, String)> = Vec::new();
         let mut declared: Vec<(String, String)> = Vec::new();
         for attr in e.attributes().with_checks(true) {
             let attr = attr.map_err(|err| XmlError {
@@ -373,7 +377,7 @@ impl<'a> Parser<'a> {
                     kind: XmlErrorKind::TooManyAttributes(self.limits.max_attributes),
                 });
             }
-            let key = attr.key.as_ref().to_string();
+            let key: &str = attr.key.0;
             let value = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| XmlError {
@@ -404,11 +408,10 @@ impl<'a> Parser<'a> {
             }
         };
 
-        let tag = e.name().as_ref().to_string();
-        let name = resolve_name(&scope, &tag, true).map_err(|kind| XmlError { pos, kind })?;
+        let name = resolve_name(&scope, e.name().0, true).map_err(|kind| XmlError { pos, kind })?;
         let mut attrs = Vec::with_capacity(raw.len());
         for (key, value) in raw {
-            let name = resolve_name(&scope, &key, false).map_err(|kind| XmlError { pos, kind })?;
+            let name = resolve_name(&scope, key, false).map_err(|kind| XmlError { pos, kind })?;
             if attrs.iter().any(|a: &Attribute| a.name == name) {
                 return Err(XmlError {
                     pos,

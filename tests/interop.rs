@@ -86,3 +86,12 @@ sys.exit(1 if bad else 0)
         "{out}"
     );
 }
+
+/// The shipped samples are valid against their contracts (lxml's XSD
+/// validator) and parse in zeep as the operations' messages, so later
+/// translation tests can use them as ground truth.
+#[test]
+fn shipped_samples_are_valid_instances_of_their_contracts() {
+    let out = run(Command::new(python()).arg(root().join("scripts/peers/check_samples.py")));
+    assert!(out.contains("samples: all valid"), "{out}");
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Offline sanity check of the example contracts under wsdl/.
 
-    python3 -m venv /tmp/zeepvenv && /tmp/zeepvenv/bin/pip install zeep
-    /tmp/zeepvenv/bin/python wsdl/check_contracts.py [--dump]
+    scripts/bootstrap.sh   # installs the peers venv
+    $SOAPBRIDGE_PEERS_PYTHON scripts/peers/check_samples.py [--dump]
 
 1. Loads every contract with zeep and prints its services, ports, binding
    kinds and operations (--dump: zeep's full wsdl.dump()).
@@ -31,7 +31,8 @@ from lxml import etree
 import zeep
 from zeep.transports import Transport
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The contracts live in the repository's wsdl/ folder.
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "wsdl")
 
 SOAP_ENC = "http://schemas.xmlsoap.org/soap/encoding/"
 

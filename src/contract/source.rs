@@ -234,7 +234,15 @@ impl Resolver<'_> {
             col: 1,
         };
         let text = xml::charset::decode(&bytes, None)
-            .map_err(|e| LoadError::at(top, e.into()))?
+            .map_err(|e| {
+                let loc = match &e {
+                    xml::charset::CharsetError::Malformed { offset, .. } => {
+                        byte_location(&name, &bytes, *offset)
+                    }
+                    _ => top.clone(),
+                };
+                LoadError::at(loc, e.into())
+            })?
             .into_owned();
         let root = xml::parse(&text, &self.opts.limits)
             .map_err(|e| LoadError::at(Location::new(&name, e.pos), e.kind.into()))?;
@@ -244,6 +252,22 @@ impl Resolver<'_> {
             text: text.into(),
             root,
         })
+    }
+}
+
+/// Line and column of a byte offset in text that could not be decoded
+/// (columns count bytes there, as characters are unknown).
+fn byte_location(name: &Arc<str>, bytes: &[u8], offset: usize) -> Location {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    Location {
+        file: name.clone(),
+        line,
+        col: (before.len() - line_start) as u32 + 1,
     }
 }
 

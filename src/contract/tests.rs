@@ -578,3 +578,33 @@ fn unresolved_wsdl_references_are_all_reported() {
         assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
     }
 }
+
+#[test]
+fn contracts_in_utf16_and_latin1_load() {
+    let text = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<definitions {DEFS} targetNamespace=\"urn:ü\">\n<documentation>Größe</documentation></definitions>"
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let dir = write_files(&[]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("u16.wsdl"), &utf16).unwrap();
+    let c = Contract::load(&dir.join("u16.wsdl"), &LoadOptions::default()).unwrap();
+    assert_eq!(c.definitions.target_namespace, "urn:ü");
+    assert_eq!(c.definitions.documentation.as_deref(), Some("Größe"));
+
+    let latin1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><definitions xmlns='http://schemas.xmlsoap.org/wsdl/' targetNamespace='urn:\xE4'/>";
+    std::fs::write(dir.join("l1.wsdl"), latin1).unwrap();
+    let c = Contract::load(&dir.join("l1.wsdl"), &LoadOptions::default()).unwrap();
+    assert_eq!(c.definitions.target_namespace, "urn:ä");
+    // Bytes that are not what the prolog says are an error with a position.
+    std::fs::write(dir.join("bad.wsdl"), b"<definitions>\n  \xFF</definitions>").unwrap();
+    let err = err_text(Contract::load(
+        &dir.join("bad.wsdl"),
+        &LoadOptions::default(),
+    ));
+    assert!(
+        err.contains("bad.wsdl:2:3: bytes at offset 16 are not valid UTF-8"),
+        "{err}"
+    );
+}

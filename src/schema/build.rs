@@ -74,10 +74,18 @@ struct Builder<'a> {
     attr_group_nodes: IndexMap<QName, Node<'a>>,
     attr_groups_building: HashSet<QName>,
     attribute_nodes: IndexMap<QName, Node<'a>>,
+    /// How many base types, groups and attribute groups are being built one
+    /// inside another; bounded so a hostile chain cannot exhaust the stack.
+    nesting: usize,
     /// Where each global name was first defined, for duplicate errors.
     first_seen: HashMap<(u8, QName), (Location, bool)>,
     errors: Vec<LoadError>,
 }
+
+/// Deepest chain of derivations or group references built one inside another.
+/// Real schemas stay far below (derivation chains of 5 to 20); a deeper chain
+/// is refused with a limit error instead of risking the stack.
+pub const MAX_NESTING: usize = 128;
 
 const KIND_ELEMENT: u8 = 0;
 const KIND_TYPE: u8 = 1;
@@ -162,6 +170,7 @@ impl<'a> Builder<'a> {
             attr_groups_building: HashSet::new(),
             attribute_nodes: IndexMap::new(),
             first_seen: HashMap::new(),
+            nesting: 0,
             errors: Vec::new(),
         }
     }
@@ -350,6 +359,22 @@ impl<'a> Builder<'a> {
         self.resolve_substitution_groups(&nodes);
     }
 
+    /// Enters one more level of nested building, or reports the limit.
+    fn enter(&mut self, d: usize, el: &Element) -> bool {
+        if self.nesting >= MAX_NESTING {
+            self.error(
+                d,
+                el,
+                LoadErrorKind::Limit(format!(
+                    "base types and group references nested deeper than {MAX_NESTING}"
+                )),
+            );
+            return false;
+        }
+        self.nesting += 1;
+        true
+    }
+
     fn ensure_type(&mut self, id: TypeId) {
         match self.type_state.get(&id) {
             Some(State::Pending) => {}
@@ -406,7 +431,13 @@ impl<'a> Builder<'a> {
             );
             return None;
         }
-        self.ensure_type(id);
+        if self.type_state.get(&id) == Some(&State::Pending) {
+            if !self.enter(d, el) {
+                return None;
+            }
+            self.ensure_type(id);
+            self.nesting -= 1;
+        }
         Some(id)
     }
 
@@ -1004,6 +1035,10 @@ impl<'a> Builder<'a> {
             );
             return None;
         }
+        if !self.enter(d, node) {
+            self.groups_building.remove(name);
+            return None;
+        }
         let body = Self::xs_children(node)
             .find(|c| matches!(c.name.local.as_str(), "sequence" | "choice" | "all"));
         let group = match body {
@@ -1017,6 +1052,7 @@ impl<'a> Builder<'a> {
                 }
             }
         };
+        self.nesting -= 1;
         self.groups_building.remove(name);
         self.schema.groups.insert(name.clone(), group.clone());
         Some(group)
@@ -1328,6 +1364,10 @@ impl<'a> Builder<'a> {
             );
             return None;
         }
+        if !self.enter(d, node) {
+            self.attr_groups_building.remove(name);
+            return None;
+        }
         let (attrs, any) = self.attribute_decls(d, node);
         let group = AttributeGroup {
             attributes: attrs
@@ -1337,6 +1377,7 @@ impl<'a> Builder<'a> {
                 .collect(),
             any_attribute: any,
         };
+        self.nesting -= 1;
         self.attr_groups_building.remove(name);
         self.schema
             .attribute_groups

@@ -561,3 +561,74 @@ fn soap_encoded_arrays_know_their_item_type() {
         s.builtin(Builtin::String)
     );
 }
+
+#[test]
+fn long_derivation_and_group_chains_hit_a_limit_not_the_stack() {
+    // Each type extends the next one, defined later: building the first
+    // needs the whole chain at once.
+    let chain = |n: usize| {
+        let mut body = String::new();
+        for i in 0..n {
+            body.push_str(&format!(
+                r#"<xs:complexType name="T{i}"><xs:complexContent><xs:extension base="tns:T{}"><xs:sequence><xs:element name="f{i}" type="xs:int"/></xs:sequence></xs:extension></xs:complexContent></xs:complexType>"#,
+                i + 1
+            ));
+        }
+        body.push_str(&format!(r#"<xs:complexType name="T{n}"/>"#));
+        body
+    };
+    let ok = schema_only(&chain(100));
+    let t0 = ok.schema.global_type(&t("T0")).unwrap();
+    assert_eq!(
+        flat_elements(&ok.schema, &complex(&ok.schema, t0).content).len(),
+        100
+    );
+    let err = schema_errors(&chain(5000));
+    assert!(
+        err.contains("nested deeper than 128"),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+
+    let mut groups = String::new();
+    for i in 0..5000 {
+        groups.push_str(&format!(
+            r#"<xs:group name="G{i}"><xs:sequence><xs:group ref="tns:G{}"/></xs:sequence></xs:group>"#,
+            i + 1
+        ));
+    }
+    groups.push_str(r#"<xs:group name="G5000"><xs:sequence/></xs:group>"#);
+    assert!(schema_errors(&groups).contains("nested deeper than 128"));
+}
+
+#[test]
+fn deeply_nested_anonymous_types_load_within_the_depth_limit() {
+    // 120 nested anonymous complex types: 240 XML levels inside the schema,
+    // near the reader's depth limit of 256, on a test thread's small stack.
+    let mut body = String::from(r#"<xs:element name="Deep">"#);
+    for i in 0..120 {
+        body.push_str(&format!(
+            r#"<xs:complexType><xs:sequence><xs:element name="e{i}">"#
+        ));
+    }
+    body.push_str(r#"<xs:simpleType><xs:restriction base="xs:string"/></xs:simpleType>"#);
+    for _ in 0..120 {
+        body.push_str("</xs:element></xs:sequence></xs:complexType>");
+    }
+    body.push_str("</xs:element>");
+    // The WSDL wrapper adds 4 levels; 4 + 1 + 120 * 3 exceeds 256, so the
+    // reader refuses it with a limit error.
+    assert!(schema_errors(&body).contains("nesting deeper than 256 levels"));
+    let mut body = String::from(r#"<xs:element name="Deep">"#);
+    for i in 0..80 {
+        body.push_str(&format!(
+            r#"<xs:complexType><xs:sequence><xs:element name="e{i}">"#
+        ));
+    }
+    for _ in 0..80 {
+        body.push_str("</xs:element></xs:sequence></xs:complexType>");
+    }
+    body.push_str("</xs:element>");
+    let c = schema_only(&body);
+    assert!(c.schema.elements.len() > 80);
+}

@@ -37,7 +37,7 @@ impl fmt::Display for Location {
 }
 
 /// What kind of component a name refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RefKind {
     Element,
     Type,

@@ -281,25 +281,10 @@ impl Walker<'_> {
                 if already && source.is_builtin() {
                     continue;
                 }
-                let i = match self.read(source, Some(at.clone())) {
-                    Ok(i) => i,
-                    Err(e) => {
-                        self.errors.push(e);
-                        continue;
-                    }
+                let Some(i) = self.read_schema(source, &at) else {
+                    continue;
                 };
                 let root = &self.loaded.documents[i].root;
-                if !root.is(ns::XS, "schema") {
-                    let found = root.name.clone();
-                    self.errors.push(LoadError::at(
-                        at,
-                        LoadErrorKind::Unexpected {
-                            expected: "an XML Schema document (`xs:schema`)".into(),
-                            found,
-                        },
-                    ));
-                    continue;
-                }
                 let its = root.attr("targetNamespace").unwrap_or_default().to_string();
                 if its != namespace {
                     self.errors.push(LoadError::invalid(
@@ -327,25 +312,10 @@ impl Walker<'_> {
                         continue;
                     }
                 };
-                let i = match self.read(source, Some(at.clone())) {
-                    Ok(i) => i,
-                    Err(e) => {
-                        self.errors.push(e);
-                        continue;
-                    }
+                let Some(i) = self.read_schema(source, &at) else {
+                    continue;
                 };
                 let root = &self.loaded.documents[i].root;
-                if !root.is(ns::XS, "schema") {
-                    let found = root.name.clone();
-                    self.errors.push(LoadError::at(
-                        at,
-                        LoadErrorKind::Unexpected {
-                            expected: "an XML Schema document (`xs:schema`)".into(),
-                            found,
-                        },
-                    ));
-                    continue;
-                }
                 let its = root.attr("targetNamespace").map(str::to_string);
                 match its {
                     Some(its) if its != tns => {
@@ -368,6 +338,31 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+
+    /// Reads a document that must be an `xs:schema`; reports and returns
+    /// `None` otherwise.
+    fn read_schema(&mut self, source: Source, at: &Location) -> Option<usize> {
+        let i = match self.read(source, Some(at.clone())) {
+            Ok(i) => i,
+            Err(e) => {
+                self.errors.push(e);
+                return None;
+            }
+        };
+        let root = &self.loaded.documents[i].root;
+        if root.is(ns::XS, "schema") {
+            return Some(i);
+        }
+        let found = root.name.clone();
+        self.errors.push(LoadError::at(
+            at.clone(),
+            LoadErrorKind::Unexpected {
+                expected: "an XML Schema document (`xs:schema`)".into(),
+                found,
+            },
+        ));
+        None
     }
 
     fn is_builtin(&self, doc: usize) -> bool {

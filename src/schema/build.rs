@@ -70,9 +70,9 @@ struct Builder<'a> {
     /// Global element declarations by id (a user's declaration replaces a built-in one).
     element_nodes: IndexMap<ElementId, Node<'a>>,
     group_nodes: IndexMap<QName, Node<'a>>,
-    groups_building: HashSet<QName>,
     attr_group_nodes: IndexMap<QName, Node<'a>>,
-    attr_groups_building: HashSet<QName>,
+    /// Named groups and attribute groups being built, for cycle detection.
+    building: HashSet<(RefKind, QName)>,
     attribute_nodes: IndexMap<QName, Node<'a>>,
     /// How many base types, groups and attribute groups are being built one
     /// inside another; bounded so a hostile chain cannot exhaust the stack.
@@ -165,9 +165,8 @@ impl<'a> Builder<'a> {
             elements: Vec::new(),
             element_nodes: IndexMap::new(),
             group_nodes: IndexMap::new(),
-            groups_building: HashSet::new(),
             attr_group_nodes: IndexMap::new(),
-            attr_groups_building: HashSet::new(),
+            building: HashSet::new(),
             attribute_nodes: IndexMap::new(),
             first_seen: HashMap::new(),
             nesting: 0,
@@ -373,6 +372,32 @@ impl<'a> Builder<'a> {
         }
         self.nesting += 1;
         true
+    }
+
+    /// Starts building a named group or attribute group: reports a cycle
+    /// (the name is already being built) or the nesting limit.
+    fn begin_named(&mut self, kind: RefKind, name: &QName, d: usize, node: &Element) -> bool {
+        if !self.building.insert((kind, name.clone())) {
+            self.error(
+                d,
+                node,
+                LoadErrorKind::Circular {
+                    kind,
+                    name: name.clone(),
+                },
+            );
+            return false;
+        }
+        if !self.enter(d, node) {
+            self.building.remove(&(kind, name.clone()));
+            return false;
+        }
+        true
+    }
+
+    fn end_named(&mut self, kind: RefKind, name: &QName) {
+        self.nesting -= 1;
+        self.building.remove(&(kind, name.clone()));
     }
 
     fn ensure_type(&mut self, id: TypeId) {
@@ -1024,19 +1049,7 @@ impl<'a> Builder<'a> {
             return Some(g.clone());
         }
         let (d, node) = *self.group_nodes.get(name)?;
-        if !self.groups_building.insert(name.clone()) {
-            self.error(
-                d,
-                node,
-                LoadErrorKind::Circular {
-                    kind: RefKind::Group,
-                    name: name.clone(),
-                },
-            );
-            return None;
-        }
-        if !self.enter(d, node) {
-            self.groups_building.remove(name);
+        if !self.begin_named(RefKind::Group, name, d, node) {
             return None;
         }
         let body = Self::xs_children(node)
@@ -1052,8 +1065,7 @@ impl<'a> Builder<'a> {
                 }
             }
         };
-        self.nesting -= 1;
-        self.groups_building.remove(name);
+        self.end_named(RefKind::Group, name);
         self.schema.groups.insert(name.clone(), group.clone());
         Some(group)
     }
@@ -1353,19 +1365,7 @@ impl<'a> Builder<'a> {
             return Some(g.clone());
         }
         let (d, node) = *self.attr_group_nodes.get(name)?;
-        if !self.attr_groups_building.insert(name.clone()) {
-            self.error(
-                d,
-                node,
-                LoadErrorKind::Circular {
-                    kind: RefKind::AttributeGroup,
-                    name: name.clone(),
-                },
-            );
-            return None;
-        }
-        if !self.enter(d, node) {
-            self.attr_groups_building.remove(name);
+        if !self.begin_named(RefKind::AttributeGroup, name, d, node) {
             return None;
         }
         let (attrs, any) = self.attribute_decls(d, node);
@@ -1377,8 +1377,7 @@ impl<'a> Builder<'a> {
                 .collect(),
             any_attribute: any,
         };
-        self.nesting -= 1;
-        self.attr_groups_building.remove(name);
+        self.end_named(RefKind::AttributeGroup, name);
         self.schema
             .attribute_groups
             .insert(name.clone(), group.clone());

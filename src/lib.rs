@@ -28,3 +28,4 @@ pub mod contract;
 pub mod inspect;
 pub mod schema;
 pub mod wsdl;
+pub mod codec;

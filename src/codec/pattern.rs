@@ -1,0 +1,1 @@
+//! XSD regular expressions (pattern facets), compiled to Rust regexes.

@@ -1,0 +1,1 @@
+//! Simple values: XSD lexical forms <-> JSON scalars, and facet checks.

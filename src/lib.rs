@@ -29,3 +29,4 @@ pub mod inspect;
 pub mod schema;
 pub mod wsdl;
 pub mod codec;
+pub mod cli;

@@ -52,8 +52,41 @@ impl ContractArgs {
     }
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Target {
+    Json,
+    Xml,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Translate one document between XML and JSON, driven by the contract
+    /// (streaming for XML input). Reads FILE or stdin, writes stdout.
+    Convert {
+        /// The WSDL file.
+        wsdl: PathBuf,
+        /// The global element of the document, as `{namespace}Name` (or
+        /// `Name` when the name is unique in the contract).
+        #[arg(long, conflicts_with = "operation")]
+        element: Option<String>,
+        /// An operation whose message to translate (document style: its
+        /// body element); use with --message.
+        #[arg(long, requires = "message")]
+        operation: Option<String>,
+        /// Which message of --operation.
+        #[arg(long, value_parser = ["input", "output"])]
+        message: Option<String>,
+        /// Output format.
+        #[arg(long)]
+        to: Target,
+        /// Indent JSON output.
+        #[arg(long)]
+        pretty: bool,
+        /// Input file (stdin when absent).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
     /// Describe a contract's services, ports and operations.
     Inspect {
         /// The WSDL file.
@@ -80,29 +113,57 @@ fn main() -> ExitCode {
     }
 }
 
+fn load(wsdl: &std::path::Path, contract: &ContractArgs) -> anyhow::Result<Result<Contract, ExitCode>> {
+    let opts = contract.options()?;
+    match Contract::load(wsdl, &opts) {
+        Ok(c) => Ok(Ok(c)),
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "error: {} could not be loaded ({} error{})",
+                wsdl.display(),
+                errors.0.len(),
+                if errors.0.len() == 1 { "" } else { "s" }
+            );
+            Ok(Err(ExitCode::from(2)))
+        }
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Convert {
+            wsdl,
+            element,
+            operation,
+            message,
+            to,
+            pretty,
+            file,
+            contract,
+        } => {
+            let c = match load(&wsdl, &contract)? {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            let name = match (element, operation) {
+                (Some(e), _) => soapbridge::cli::element_name(&c, &e)?,
+                (None, Some(op)) => soapbridge::cli::message_element(&c, &op, message.as_deref().unwrap_or("input"))?,
+                (None, None) => anyhow::bail!("give --element or --operation with --message"),
+            };
+            soapbridge::cli::convert(&c, &name, matches!(to, Target::Json), pretty, file.as_deref())
+        }
         Command::Inspect {
             wsdl,
             json,
             strict,
             contract,
         } => {
-            let opts = contract.options()?;
-            let c = match Contract::load(&wsdl, &opts) {
+            let c = match load(&wsdl, &contract)? {
                 Ok(c) => c,
-                Err(errors) => {
-                    for e in &errors.0 {
-                        eprintln!("{e}");
-                    }
-                    eprintln!(
-                        "error: {} could not be loaded ({} error{})",
-                        wsdl.display(),
-                        errors.0.len(),
-                        if errors.0.len() == 1 { "" } else { "s" }
-                    );
-                    return Ok(ExitCode::from(2));
-                }
+                Err(code) => return Ok(code),
             };
             if json {
                 println!(

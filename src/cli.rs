@@ -1,0 +1,147 @@
+//! Command implementations that are more than argument plumbing, kept in
+//! the library so they are tested like the rest. They return `anyhow`
+//! errors: this is the edge where typed errors become messages.
+
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+use crate::codec::{Codec, Options, TranslateError};
+use crate::contract::Contract;
+use crate::qname::QName;
+
+/// Resolves `{ns}Name` or a bare `Name` that is unique among global elements.
+pub fn element_name(c: &Contract, text: &str) -> anyhow::Result<QName> {
+    if text.starts_with('{') {
+        let q = QName::parse_clark(text).with_context(|| format!("`{text}` is not a {{namespace}}Name"))?;
+        if c.schema.global_element(&q).is_none() {
+            bail!("element `{q}` is not declared in the contract");
+        }
+        return Ok(q);
+    }
+    let matches: Vec<&QName> = c.schema.global_elements.keys().filter(|q| q.local == text).collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no global element named `{text}` in the contract"),
+        many => bail!(
+            "`{text}` is ambiguous: {}; give it as {{namespace}}Name",
+            many.iter().map(|q| q.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The body element of a document-style operation's message.
+pub fn message_element(c: &Contract, operation: &str, message: &str) -> anyhow::Result<QName> {
+    for s in c.services() {
+        for p in &s.ports {
+            let Some(b) = c.binding(&p.binding) else { continue };
+            for op in c.bound_operations(b) {
+                if op.name != operation {
+                    continue;
+                }
+                let sig = if message == "output" { &op.output } else { &op.input };
+                let Some(sig) = sig else {
+                    bail!("operation `{operation}` has no {message} message");
+                };
+                return match &sig.element {
+                    Some(e) => Ok(e.clone()),
+                    None => bail!(
+                        "operation `{operation}`'s {message} is not a single document-style element \
+                         (rpc style or several parts); message-level translation is not available yet"
+                    ),
+                };
+            }
+        }
+    }
+    bail!("no operation named `{operation}` in the contract")
+}
+
+/// Counts bytes read and draws a progress line on a terminal.
+struct Progress<R> {
+    inner: R,
+    read: u64,
+    total: Option<u64>,
+    shown: u64,
+    started: Instant,
+    visible: bool,
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.visible && (self.read - self.shown >= 4 << 20 || n == 0) {
+            self.shown = self.read;
+            let mib = self.read as f64 / (1 << 20) as f64;
+            let rate = mib / self.started.elapsed().as_secs_f64().max(0.001);
+            let line = match self.total {
+                Some(t) if t > 0 => format!(
+                    "\r{:5.1}%  {mib:.0}/{:.0} MiB  {rate:.0} MiB/s ",
+                    100.0 * self.read as f64 / t as f64,
+                    t as f64 / (1 << 20) as f64
+                ),
+                _ => format!("\r{mib:.0} MiB  {rate:.0} MiB/s "),
+            };
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+        Ok(n)
+    }
+}
+
+/// `soapbridge convert`.
+pub fn convert(c: &Contract, element: &QName, to_json: bool, pretty: bool, file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (input, total): (Box<dyn Read>, Option<u64>) = match file {
+        Some(f) => {
+            let h = std::fs::File::open(f).with_context(|| format!("cannot open {}", f.display()))?;
+            let len = h.metadata().ok().map(|m| m.len());
+            (Box::new(h), len)
+        }
+        None => (Box::new(std::io::stdin().lock()), None),
+    };
+    // A progress line only for large inputs on an interactive terminal.
+    let visible = std::io::stderr().is_terminal() && total.is_none_or(|t| t > 64 << 20);
+    let input = Progress {
+        inner: input,
+        read: 0,
+        total,
+        shown: 0,
+        started: Instant::now(),
+        visible,
+    };
+    let codec = Codec::new(c);
+    let opts = Options { pretty, ..Options::default() };
+    let stdout = std::io::stdout().lock();
+    let out = std::io::BufWriter::with_capacity(256 << 10, stdout);
+    let result = if to_json {
+        let reader = crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
+            .context("reading the input")?;
+        codec.xml_to_json(element, reader, out, &opts).map(|_| ())
+    } else {
+        codec.json_to_xml(element, BufReader::new(input), out, &opts).map(|mut w| {
+            let _ = w.write_all(b"\n");
+        })
+    };
+    if visible {
+        eprintln!();
+    }
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(TranslateError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("error: the document breaks the contract ({} error{})", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            Ok(ExitCode::from(4))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(4))
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_bufread<R: BufRead>(_: R) {}

@@ -1,0 +1,130 @@
+//! Input in any encoding a contract's peers use, streamed as UTF-8.
+//!
+//! The encoding is detected from the first bytes as XML prescribes (byte
+//! order mark, UTF-16 without BOM, the prolog's `encoding`, then the
+//! caller's hint such as a Content-Type charset). UTF-8 input passes through
+//! untouched; anything else is transcoded chunk by chunk with encoding_rs,
+//! so memory stays bounded. Malformed bytes are an error, never replaced.
+
+use std::io::{self, BufRead, Read};
+
+use encoding_rs::{Decoder, Encoding};
+
+use crate::xml::charset;
+
+/// A reader that yields UTF-8 whatever the input's encoding.
+pub enum Utf8Reader<R: BufRead> {
+    Utf8(R),
+    Transcoded(Box<Transcoder<R>>),
+}
+
+pub struct Transcoder<R: BufRead> {
+    inner: R,
+    decoder: Decoder,
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+/// Wraps `input`, detecting its encoding; `hint` is an encoding label from
+/// outside the document.
+pub fn reader<R: BufRead>(mut input: R, hint: Option<&str>) -> io::Result<io::BufReader<Utf8Reader<R>>> {
+    let head = input.fill_buf()?;
+    let head = &head[..head.len().min(1024)];
+    let (enc, body) = charset::detect(head, hint).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let bom = head.len() - body.len();
+    let r = if enc == encoding_rs::UTF_8 {
+        input.consume(bom);
+        Utf8Reader::Utf8(input)
+    } else {
+        input.consume(bom);
+        Utf8Reader::Transcoded(Box::new(Transcoder {
+            inner: input,
+            decoder: enc.new_decoder_without_bom_handling(),
+            out: Vec::new(),
+            pos: 0,
+            done: false,
+        }))
+    };
+    Ok(io::BufReader::with_capacity(64 << 10, r))
+}
+
+impl<R: BufRead> Read for Utf8Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Utf8Reader::Utf8(r) => r.read(buf),
+            Utf8Reader::Transcoded(t) => t.read(buf),
+        }
+    }
+}
+
+impl<R: BufRead> Read for Transcoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.pos = 0;
+            let chunk = self.inner.fill_buf()?;
+            let last = chunk.is_empty();
+            let need = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(chunk.len())
+                .unwrap_or(chunk.len() * 3 + 16);
+            let mut s = String::with_capacity(need);
+            let (result, read) = self.decoder.decode_to_string_without_replacement(chunk, &mut s, last);
+            if let encoding_rs::DecoderResult::Malformed(_, _) = result {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("bytes that are not valid {}", self.decoder.encoding().name()),
+                ));
+            }
+            self.inner.consume(read);
+            self.out.extend_from_slice(s.as_bytes());
+            if last {
+                self.done = true;
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The encoding a label names, for callers that take a charset parameter.
+pub fn encoding_for(label: &str) -> Option<&'static Encoding> {
+    Encoding::for_label(label.trim().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8], hint: Option<&str>) -> io::Result<String> {
+        let mut s = String::new();
+        reader(input, hint)?.read_to_string(&mut s)?;
+        Ok(s)
+    }
+
+    #[test]
+    fn utf16_latin1_and_windows_1252_stream_as_utf8() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>Grüße €</a>";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        assert_eq!(all(&le, None).unwrap(), text);
+        let l1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><a>M\xFCller</a>";
+        assert!(all(l1, None).unwrap().contains("Müller"));
+        assert!(all(b"<a>\x80</a>", Some("windows-1252")).unwrap().contains('€'));
+        assert_eq!(all(b"\xEF\xBB\xBF<a/>", None).unwrap(), "<a/>");
+    }
+
+    #[test]
+    fn malformed_bytes_are_an_error() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("<a>".encode_utf16().flat_map(|u| u.to_le_bytes()));
+        le.extend([0x00, 0xD8, 0x41, 0x00]); // lone high surrogate
+        assert!(all(&le, None).is_err());
+    }
+}

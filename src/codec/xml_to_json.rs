@@ -1,0 +1,834 @@
+//! XML -> JSON, streaming: quick-xml events in, JSON text out, driven by
+//! the schema. Memory is the depth of the document plus the largest text
+//! value; the output is written as the input is read.
+
+use std::io::{BufRead, Write};
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+use super::error::{FieldError, TranslateError, push_token};
+use super::json_write::JsonWriter;
+use super::matcher::Matcher;
+use super::scalar::JsonScalar;
+use super::shape::{ANY_ATTRIBUTES, Body, ELEMENT, MIXED, NIL, Node, NodeKind, Shapes, TYPE, TypeShape, VALUE};
+use super::simple::{SimpleCodec, SimpleJson, value_type};
+use super::Limits;
+use crate::ns;
+use crate::qname::QName;
+use crate::schema::{ElementId, ProcessContents, Schema, TypeDef, TypeId, Wildcard};
+
+/// A start tag, resolved and owned.
+struct Start {
+    name: QName,
+    /// Attributes other than namespace declarations and `xsi:*`.
+    attrs: Vec<(QName, String)>,
+    xsi_type: Option<Result<QName, String>>,
+    nil: bool,
+    empty: bool,
+}
+
+enum Ev {
+    Start(Start),
+    Text(String),
+    End,
+}
+
+pub(crate) struct XmlToJson<'c, R: BufRead, W: Write> {
+    schema: &'c Schema,
+    shapes: &'c Shapes,
+    simple: SimpleCodec<'c>,
+    xml: NsReader<R>,
+    buf: Vec<u8>,
+    pub out: JsonWriter<W>,
+    errors: Vec<FieldError>,
+    limits: &'c Limits,
+    depth: usize,
+}
+
+type Fatal = TranslateError;
+
+impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
+    pub fn new(schema: &'c Schema, shapes: &'c Shapes, simple: SimpleCodec<'c>, input: R, out: JsonWriter<W>, limits: &'c Limits) -> Self {
+        let mut xml = NsReader::from_reader(input);
+        let config = xml.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        XmlToJson {
+            schema,
+            shapes,
+            simple,
+            xml,
+            buf: Vec::new(),
+            out,
+            errors: Vec::new(),
+            limits,
+            depth: 0,
+        }
+    }
+
+    fn xml_error(&self, detail: impl Into<String>) -> Fatal {
+        TranslateError::Xml {
+            offset: self.xml.buffer_position(),
+            detail: detail.into(),
+        }
+    }
+
+    fn error(&mut self, pointer: &str, message: impl Into<String>) -> Result<(), Fatal> {
+        if self.errors.len() >= self.limits.max_errors {
+            return Err(TranslateError::Invalid(std::mem::take(&mut self.errors)));
+        }
+        self.errors.push(FieldError {
+            pointer: pointer.to_string(),
+            message: message.into(),
+        });
+        Ok(())
+    }
+
+    /// Next event that matters, owned. Comments and processing instructions
+    /// are skipped; DTDs and unknown entities are refused.
+    fn next(&mut self) -> Result<Ev, Fatal> {
+        loop {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            let (resolved, event) = match self.xml.read_resolved_event_into(&mut buf) {
+                Ok((r, e)) => (resolve_owned(r), e),
+                Err(e) => {
+                    let err = TranslateError::Xml {
+                        offset: self.xml.error_position(),
+                        detail: e.to_string(),
+                    };
+                    return Err(err);
+                }
+            };
+            let ev = match event {
+                Event::Start(e) => Some(Ev::Start(self.start(&e, resolved, false)?)),
+                Event::Empty(e) => Some(Ev::Start(self.start(&e, resolved, true)?)),
+                Event::End(_) => Some(Ev::End),
+                Event::Text(t) => Some(Ev::Text(t.xml10_content().into_owned())),
+                Event::CData(t) => Some(Ev::Text(t.xml10_content().into_owned())),
+                Event::GeneralRef(r) => {
+                    let resolved = if r.is_char_ref() {
+                        r.resolve_char_ref().ok().flatten().map(String::from)
+                    } else {
+                        quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).map(String::from)
+                    };
+                    match resolved {
+                        Some(s) => Some(Ev::Text(s)),
+                        None => {
+                            let name = r.xml10_content().into_owned();
+                            return Err(self.xml_error(format!(
+                                "entity reference `&{name};` is refused (only the predefined entities are allowed)"
+                            )));
+                        }
+                    }
+                }
+                Event::DocType(_) => {
+                    return Err(self.xml_error("DOCTYPE declarations are refused (DTDs and entities are not allowed)"));
+                }
+                Event::Eof => return Err(self.xml_error("unexpected end of document")),
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => None,
+            };
+            self.buf = buf;
+            if let Some(ev) = ev {
+                match &ev {
+                    Ev::Start(s) if !s.empty => {
+                        self.depth += 1;
+                        if self.depth > self.limits.max_depth {
+                            return Err(TranslateError::Limit(format!(
+                                "XML nesting deeper than {} levels",
+                                self.limits.max_depth
+                            )));
+                        }
+                    }
+                    Ev::End => self.depth = self.depth.saturating_sub(1),
+                    _ => {}
+                }
+                return Ok(ev);
+            }
+        }
+    }
+
+    fn start(&self, e: &BytesStart<'_>, resolved: Result<String, String>, empty: bool) -> Result<Start, Fatal> {
+        let ns = resolved.map_err(|p| self.xml_error(format!("namespace prefix `{p}` is not declared")))?;
+        let local = e.local_name().as_ref().to_string();
+        let mut attrs = Vec::new();
+        let mut xsi_type = None;
+        let mut nil = false;
+        for (n, a) in e.attributes().with_checks(true).enumerate() {
+            if n >= self.limits.max_attributes {
+                return Err(TranslateError::Limit(format!(
+                    "more than {} attributes on one element",
+                    self.limits.max_attributes
+                )));
+            }
+            let a = a.map_err(|err| self.xml_error(err.to_string()))?;
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| self.xml_error(err.to_string()))?
+                .into_owned();
+            let key = a.key.0;
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let (r, l) = self.xml.resolver().resolve_attribute(a.key);
+            let ans = match r {
+                ResolveResult::Bound(n) => n.0.to_string(),
+                ResolveResult::Unbound => String::new(),
+                ResolveResult::Unknown(p) => {
+                    return Err(self.xml_error(format!("namespace prefix `{p}` is not declared")));
+                }
+            };
+            let name = QName::new(ans, l.as_ref());
+            if name.ns == ns::XSI {
+                match name.local.as_str() {
+                    "type" => {
+                        let (r, l) = self
+                            .xml
+                            .resolver()
+                            .resolve(quick_xml::name::QName(value.trim()), true);
+                        xsi_type = Some(match r {
+                            ResolveResult::Bound(n) => Ok(QName::new(n.0, l.as_ref())),
+                            ResolveResult::Unbound => Ok(QName::new("", l.as_ref())),
+                            ResolveResult::Unknown(p) => Err(format!("xsi:type `{}` uses the undeclared prefix `{p}`", value.trim())),
+                        });
+                    }
+                    "nil" => nil = matches!(value.trim(), "true" | "1"),
+                    // schemaLocation hints are ignored: the contract is the schema.
+                    _ => {}
+                }
+                continue;
+            }
+            attrs.push((name, value));
+        }
+        Ok(Start {
+            name: QName::new(ns, local),
+            attrs,
+            xsi_type,
+            nil,
+            empty,
+        })
+    }
+
+    /// Skips the rest of an element whose start was just read.
+    fn skip(&mut self, start: &Start) -> Result<(), Fatal> {
+        if start.empty {
+            return Ok(());
+        }
+        let mut level = 1;
+        while level > 0 {
+            match self.next()? {
+                Ev::Start(s) if !s.empty => level += 1,
+                Ev::End => level -= 1,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Translates a whole document whose root must be `root`.
+    pub fn document(mut self, root: ElementId) -> Result<JsonWriter<W>, Fatal> {
+        let start = loop {
+            match self.next()? {
+                Ev::Start(s) => break s,
+                Ev::Text(t) if t.trim().is_empty() => continue,
+                Ev::Text(_) => return Err(self.xml_error("text before the root element")),
+                Ev::End => return Err(self.xml_error("unexpected end tag")),
+            }
+        };
+        let decl = self.schema.element(root);
+        let accepts: Vec<ElementId> = std::iter::once(root)
+            .chain(self.schema.substitutes.get(&root).into_iter().flatten().copied())
+            .collect();
+        match accepts.iter().find(|e| self.schema.element(**e).name == start.name) {
+            Some(&e) => {
+                let tag = (e != root).then(|| self.schema.element(e).name.local.clone());
+                self.element(start, e, tag, "")?;
+            }
+            None => {
+                let msg = format!("the root element is `{}`, expected `{}`", start.name, decl.name);
+                self.error("", msg)?;
+                self.skip(&start)?;
+            }
+        }
+        // Only comments, PIs and white space may follow the root.
+        loop {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            match self.xml.read_event_into(&mut buf) {
+                Ok(Event::Eof) => break,
+                Ok(Event::Comment(_) | Event::PI(_)) => {}
+                Ok(Event::Text(t)) if t.xml10_content().trim().is_empty() => {}
+                Ok(_) => return Err(self.xml_error("content after the root element")),
+                Err(e) => return Err(self.xml_error(e.to_string())),
+            }
+            self.buf = buf;
+        }
+        if self.errors.is_empty() {
+            self.out.finish()?;
+            Ok(self.out)
+        } else {
+            Err(TranslateError::Invalid(self.errors))
+        }
+    }
+
+    /// Writes the JSON of one element at the writer's current position.
+    /// `tag` is set when the element is a substitution member (`$element`).
+    fn element(&mut self, start: Start, decl: ElementId, tag: Option<String>, pointer: &str) -> Result<(), Fatal> {
+        let d = self.schema.element(decl);
+        let mut ty = d.type_id;
+        let mut type_tag = None;
+        match &start.xsi_type {
+            Some(Ok(q)) => match self.schema.global_type(q) {
+                Some(t) if self.schema.derives_from(t, ty) => {
+                    if t != ty {
+                        type_tag = Some(self.type_tag(d.type_id, t));
+                    }
+                    ty = t;
+                }
+                Some(_) => {
+                    let msg = format!(
+                        "xsi:type `{}` is not derived from the declared type `{}`",
+                        q.local,
+                        self.schema.type_label(ty)
+                    );
+                    self.error(pointer, msg)?;
+                }
+                None => {
+                    let msg = format!("xsi:type `{q}` is not a type of the contract");
+                    self.error(pointer, msg)?;
+                }
+            },
+            Some(Err(msg)) => {
+                let msg = msg.clone();
+                self.error(pointer, msg)?;
+            }
+            None => {}
+        }
+        if let TypeDef::Complex(ct) = self.schema.ty(ty)
+            && ct.is_abstract
+        {
+            let msg = format!("type `{}` is abstract: an xsi:type naming a derived type is required", self.schema.type_label(ty));
+            self.error(pointer, msg)?;
+        }
+        if start.nil {
+            return self.nil(start, d.nillable, tag, type_tag, pointer);
+        }
+        let shape = self.shapes.get(self.schema, ty);
+        if let Some(problem) = &shape.problem {
+            return Err(TranslateError::Unsupported(format!("cannot translate: {problem}")));
+        }
+        let wrap = tag.is_some() || type_tag.is_some();
+        if !shape.is_object() && !wrap {
+            // A scalar (or list): the element's text is the value.
+            if !start.attrs.is_empty() {
+                self.unknown_attributes(&start, shape, pointer)?;
+            }
+            let text = self.text_only(&start, pointer)?;
+            let text = text.or_else(|| d.default.clone()).unwrap_or_default();
+            return self.simple_value(value_type(self.schema, ty).unwrap_or(ty), &text, d.fixed.as_deref(), pointer);
+        }
+        self.out.begin_object()?;
+        if let Some(t) = &tag {
+            self.out.key(ELEMENT)?;
+            self.out.string(t)?;
+        }
+        if let Some(t) = &type_tag {
+            self.out.key(TYPE)?;
+            self.out.string(t)?;
+        }
+        self.attributes(&start, shape, pointer)?;
+        match &shape.body {
+            Body::Empty => {
+                self.empty_content(&start, pointer)?;
+            }
+            Body::Simple(v) => {
+                let v = *v;
+                let text = self.text_only(&start, pointer)?;
+                let text = text.or_else(|| d.default.clone()).unwrap_or_default();
+                let mut p = pointer.to_string();
+                if shape.is_object() {
+                    push_token(&mut p, VALUE);
+                    self.out.key(VALUE)?;
+                } else {
+                    push_token(&mut p, VALUE);
+                    self.out.key(VALUE)?;
+                }
+                self.simple_value(v, &text, d.fixed.as_deref(), &p)?;
+            }
+            Body::Elements { root, mixed } => {
+                if start.empty {
+                    let mut m = Matcher::new(root, !*mixed);
+                    if *mixed {
+                        self.out.key(MIXED)?;
+                        self.out.begin_array()?;
+                        self.out.end_array()?;
+                    }
+                    let missing = m.close(&mut self.out)?;
+                    for mm in missing {
+                        let p = join(pointer, &mm.path);
+                        self.error(&p, mm.message)?;
+                    }
+                } else {
+                    self.children(root, *mixed, pointer)?;
+                }
+            }
+        }
+        self.out.end_object()?;
+        Ok(())
+    }
+
+    /// `$type` value: the derived type's local name, or Clark notation when
+    /// another candidate shares the local name.
+    fn type_tag(&self, declared: TypeId, actual: TypeId) -> String {
+        let Some(name) = self.schema.ty(actual).name() else {
+            return String::new();
+        };
+        let candidates = self.schema.derived.get(&declared).map(Vec::as_slice).unwrap_or_default();
+        let ambiguous = candidates
+            .iter()
+            .filter(|c| **c != actual)
+            .any(|c| self.schema.ty(*c).name().is_some_and(|n| n.local == name.local));
+        if ambiguous { name.to_string() } else { name.local.clone() }
+    }
+
+    fn nil(&mut self, start: Start, nillable: bool, tag: Option<String>, type_tag: Option<String>, pointer: &str) -> Result<(), Fatal> {
+        if !nillable {
+            self.error(pointer, "xsi:nil is not allowed: the element is not nillable")?;
+        }
+        // A nil element has no content.
+        if !start.empty {
+            loop {
+                match self.next()? {
+                    Ev::End => break,
+                    Ev::Text(t) if t.trim().is_empty() => {}
+                    Ev::Text(_) => {
+                        self.error(pointer, "a nil element must be empty")?;
+                    }
+                    Ev::Start(s) => {
+                        self.error(pointer, "a nil element must be empty")?;
+                        self.skip(&s)?;
+                    }
+                }
+            }
+        }
+        if start.attrs.is_empty() && tag.is_none() && type_tag.is_none() {
+            self.out.null()?;
+            return Ok(());
+        }
+        self.out.begin_object()?;
+        if let Some(t) = tag {
+            self.out.key(ELEMENT)?;
+            self.out.string(&t)?;
+        }
+        if let Some(t) = type_tag {
+            self.out.key(TYPE)?;
+            self.out.string(&t)?;
+        }
+        self.out.key(NIL)?;
+        self.out.bool(true)?;
+        for (name, value) in &start.attrs {
+            self.out.key(&name.local)?;
+            self.out.string(value)?;
+        }
+        self.out.end_object()?;
+        Ok(())
+    }
+
+    fn unknown_attributes(&mut self, start: &Start, shape: &TypeShape, pointer: &str) -> Result<(), Fatal> {
+        for (name, _) in &start.attrs {
+            if shape.attrs.iter().all(|a| a.name != *name) {
+                let msg = format!("unknown attribute `{}`", name.local);
+                self.error(pointer, msg)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Attributes in the schema's order (so the JSON does not depend on the
+    /// order a sender happened to write them in), then undeclared ones.
+    fn attributes(&mut self, start: &Start, shape: &'c TypeShape, pointer: &str) -> Result<(), Fatal> {
+        for a in &shape.attrs {
+            if let Some((_, value)) = start.attrs.iter().find(|(n, _)| *n == a.name) {
+                let mut p = pointer.to_string();
+                push_token(&mut p, &a.json);
+                self.out.key(&a.json)?;
+                self.simple_value(a.type_id, value, a.fixed.as_deref(), &p)?;
+            }
+        }
+        let mut extra: Vec<(String, String)> = Vec::new();
+        for (name, value) in &start.attrs {
+            if shape.attrs.iter().any(|a| a.name == *name) {
+                continue;
+            }
+            match &shape.any_attribute {
+                Some(w) if w.namespaces.allows(&name.ns) => extra.push((name.to_string(), value.clone())),
+                _ => {
+                    let msg = format!("unknown attribute `{}`", name.local);
+                    self.error(pointer, msg)?;
+                }
+            }
+        }
+        for a in shape.attrs.iter().filter(|a| a.required) {
+            if !start.attrs.iter().any(|(n, _)| *n == a.name) {
+                let mut p = pointer.to_string();
+                push_token(&mut p, &a.json);
+                self.error(&p, format!("missing required attribute `{}`", a.name.local))?;
+            }
+        }
+        if !extra.is_empty() {
+            self.out.key(ANY_ATTRIBUTES)?;
+            self.out.begin_object()?;
+            for (k, v) in extra {
+                self.out.key(&k)?;
+                self.out.string(&v)?;
+            }
+            self.out.end_object()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the text of an element that may hold no child elements.
+    /// `None` when the element is empty.
+    fn text_only(&mut self, start: &Start, pointer: &str) -> Result<Option<String>, Fatal> {
+        if start.empty {
+            return Ok(None);
+        }
+        let mut text = String::new();
+        let mut any = false;
+        loop {
+            match self.next()? {
+                Ev::Text(t) => {
+                    any = true;
+                    if text.len() + t.len() > self.limits.max_text {
+                        return Err(TranslateError::Limit(format!(
+                            "text value longer than {} bytes",
+                            self.limits.max_text
+                        )));
+                    }
+                    text.push_str(&t);
+                }
+                Ev::Start(s) => {
+                    let msg = format!("unexpected element `{}`: this element holds only text", s.name.local);
+                    self.error(pointer, msg)?;
+                    self.skip(&s)?;
+                }
+                Ev::End => break,
+            }
+        }
+        Ok(any.then_some(text))
+    }
+
+    fn empty_content(&mut self, start: &Start, pointer: &str) -> Result<(), Fatal> {
+        if start.empty {
+            return Ok(());
+        }
+        loop {
+            match self.next()? {
+                Ev::Text(t) if t.trim().is_empty() => {}
+                Ev::Text(_) => self.error(pointer, "text is not allowed: the element's type is empty")?,
+                Ev::Start(s) => {
+                    let msg = format!("unexpected element `{}`: the element's type is empty", s.name.local);
+                    self.error(pointer, msg)?;
+                    self.skip(&s)?;
+                }
+                Ev::End => return Ok(()),
+            }
+        }
+    }
+
+    fn simple_value(&mut self, ty: TypeId, raw: &str, fixed: Option<&str>, pointer: &str) -> Result<(), Fatal> {
+        match self.simple.xml_to_json(ty, raw) {
+            Ok(v) => {
+                if let Some(f) = fixed
+                    && let Ok(fv) = self.simple.xml_to_json(ty, f)
+                    && fv != v
+                {
+                    self.error(pointer, format!("the value must be the fixed value \"{f}\""))?;
+                }
+                write_simple(&mut self.out, &v)?;
+            }
+            Err(messages) => {
+                for m in messages {
+                    self.error(pointer, m)?;
+                }
+                // Keep the JSON well-formed: the raw text stands in.
+                self.out.string(raw)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn children(&mut self, root: &'c Node, mixed: bool, pointer: &str) -> Result<(), Fatal> {
+        let mut m = Matcher::new(root, !mixed);
+        if mixed {
+            self.out.key(MIXED)?;
+            self.out.begin_array()?;
+        }
+        let mut mixed_index = 0usize;
+        loop {
+            match self.next()? {
+                Ev::Start(s) => {
+                    let placed = m.place(&s.name, &mut self.out)?;
+                    match placed {
+                        Ok(p) => {
+                            let child_pointer = if mixed {
+                                let mut cp = pointer.to_string();
+                                push_token(&mut cp, MIXED);
+                                push_token(&mut cp, &mixed_index.to_string());
+                                push_token(&mut cp, &s.name.local);
+                                mixed_index += 1;
+                                self.out.begin_object()?;
+                                self.out.key(&s.name.local)?;
+                                cp
+                            } else {
+                                join(pointer, &p.path)
+                            };
+                            self.place_child(s, p.node, &child_pointer)?;
+                            if mixed {
+                                self.out.end_object()?;
+                            }
+                        }
+                        Err(mm) => {
+                            let p = join(pointer, &mm.path);
+                            self.error(&p, mm.message)?;
+                            self.skip(&s)?;
+                        }
+                    }
+                }
+                Ev::Text(t) => {
+                    if mixed {
+                        self.out.string(&t)?;
+                        mixed_index += 1;
+                    } else if !t.trim().is_empty() {
+                        let short: String = t.trim().chars().take(40).collect();
+                        self.error(pointer, format!("text \"{short}\" is not allowed here (element content only)"))?;
+                    }
+                }
+                Ev::End => break,
+            }
+        }
+        let missing = m.close(&mut self.out)?;
+        for mm in missing {
+            let p = join(pointer, &mm.path);
+            self.error(&p, mm.message)?;
+        }
+        if mixed {
+            self.out.end_array()?;
+        }
+        Ok(())
+    }
+
+    /// Translates a child placed at `node`.
+    fn place_child(&mut self, s: Start, node: &'c Node, pointer: &str) -> Result<(), Fatal> {
+        match &node.kind {
+            NodeKind::Element(e) => {
+                let found = e.accepts.iter().copied().find(|a| self.schema.element(*a).name == s.name);
+                match found {
+                    Some(a) => {
+                        let tag = (a != e.decl).then(|| self.schema.element(a).name.local.clone());
+                        self.element(s, a, tag, pointer)
+                    }
+                    None => {
+                        self.skip(&s)?;
+                        self.error(pointer, "internal: element placed but not accepted")
+                    }
+                }
+            }
+            NodeKind::Any { wildcard, .. } => self.any(s, wildcard, pointer),
+            NodeKind::Group { .. } => self.error(pointer, "internal: a group is not a leaf"),
+        }
+    }
+
+    /// An element matched by `xs:any`: typed when the contract declares it
+    /// (and processing is not `skip`), else kept as an XML string.
+    fn any(&mut self, s: Start, w: &Wildcard, pointer: &str) -> Result<(), Fatal> {
+        let known = match w.process {
+            ProcessContents::Skip => None,
+            _ => self.schema.global_element(&s.name),
+        };
+        match known {
+            Some(e) => {
+                let tag = Some(s.name.to_string());
+                self.element(s, e, tag, pointer)
+            }
+            None if w.process == ProcessContents::Strict => {
+                let msg = format!("element `{}` is not declared in the contract (processContents=strict)", s.name);
+                self.skip(&s)?;
+                self.error(pointer, msg)?;
+                self.out.null()?;
+                Ok(())
+            }
+            None => {
+                let xml = self.capture(s)?;
+                self.out.string(&xml)
+                    .map_err(TranslateError::Io)
+            }
+        }
+    }
+
+    /// Re-serializes an undescribed element with every namespace it uses
+    /// declared on its root, so the string stands alone and round-trips.
+    fn capture(&mut self, s: Start) -> Result<String, Fatal> {
+        let mut out = String::new();
+        let mut counter = 0usize;
+        let mut bound: Vec<Vec<(String, String)>> = Vec::new();
+        write_start(&mut out, &s, &mut counter, &mut bound);
+        if s.empty {
+            out.push_str("/>");
+            return Ok(out);
+        }
+        out.push('>');
+        let mut stack = vec![s.name.clone()];
+        while let Some(_) = stack.last() {
+            if out.len() > self.limits.max_text {
+                return Err(TranslateError::Limit(format!("undescribed element larger than {} bytes", self.limits.max_text)));
+            }
+            match self.next()? {
+                Ev::Start(c) => {
+                    write_start(&mut out, &c, &mut counter, &mut bound);
+                    if c.empty {
+                        out.push_str("/>");
+                        bound.pop();
+                    } else {
+                        out.push('>');
+                        stack.push(c.name.clone());
+                    }
+                }
+                Ev::Text(t) => escape_text(&mut out, &t),
+                Ev::End => {
+                    let name = stack.pop().unwrap_or_else(|| QName::new("", ""));
+                    let prefix = prefix_for(&bound, &name.ns);
+                    bound.pop();
+                    out.push_str("</");
+                    if let Some(p) = prefix.filter(|p| !p.is_empty()) {
+                        out.push_str(&p);
+                        out.push(':');
+                    }
+                    out.push_str(&name.local);
+                    out.push('>');
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn prefix_for(bound: &[Vec<(String, String)>], ns: &str) -> Option<String> {
+    bound.iter().rev().flatten().find(|(_, u)| u == ns).map(|(p, _)| p.clone())
+}
+
+/// Writes `<p:name ...` declaring prefixes as needed (`ns0`, `ns1`, ...).
+fn write_start(out: &mut String, s: &Start, counter: &mut usize, bound: &mut Vec<Vec<(String, String)>>) {
+    let mut here: Vec<(String, String)> = Vec::new();
+    // Captured content never binds a default namespace, so unprefixed names
+    // are in no namespace and every namespace gets a generated prefix.
+    let mut prefix_of = |ns: &str, here: &mut Vec<(String, String)>, bound: &Vec<Vec<(String, String)>>| -> String {
+        if ns.is_empty() {
+            return String::new();
+        }
+        if ns == ns::XML {
+            return "xml".into();
+        }
+        if let Some(p) = here.iter().chain(bound.iter().rev().flatten()).find(|(_, u)| u == ns).map(|(p, _)| p.clone()) {
+            return p;
+        }
+        let p = format!("ns{counter}");
+        *counter += 1;
+        here.push((p.clone(), ns.to_string()));
+        p
+    };
+    let ep = prefix_of(&s.name.ns, &mut here, bound);
+    out.push('<');
+    if !ep.is_empty() {
+        out.push_str(&ep);
+        out.push(':');
+    }
+    out.push_str(&s.name.local);
+    let mut attr_text = String::new();
+    for (n, v) in &s.attrs {
+        let p = prefix_of(&n.ns, &mut here, bound);
+        attr_text.push(' ');
+        if !p.is_empty() {
+            attr_text.push_str(&p);
+            attr_text.push(':');
+        }
+        attr_text.push_str(&n.local);
+        attr_text.push_str("=\"");
+        escape_attr(&mut attr_text, v);
+        attr_text.push('"');
+    }
+    for (p, u) in &here {
+        out.push_str(" xmlns:");
+        out.push_str(p);
+        out.push_str("=\"");
+        escape_attr(out, u);
+        out.push('"');
+    }
+    out.push_str(&attr_text);
+    bound.push(here);
+}
+
+fn escape_text(out: &mut String, t: &str) {
+    for c in t.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn escape_attr(out: &mut String, t: &str) {
+    for c in t.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn resolve_owned(r: ResolveResult<'_>) -> Result<String, String> {
+    match r {
+        ResolveResult::Bound(n) => Ok(n.0.to_string()),
+        ResolveResult::Unbound => Ok(String::new()),
+        ResolveResult::Unknown(p) => Err(p),
+    }
+}
+
+fn join(base: &str, tokens: &[String]) -> String {
+    let mut p = base.to_string();
+    for t in tokens {
+        push_token(&mut p, t);
+    }
+    p
+}
+
+pub(crate) fn write_simple<W: Write>(out: &mut JsonWriter<W>, v: &SimpleJson<'_>) -> std::io::Result<()> {
+    match v {
+        SimpleJson::Scalar(s) => write_scalar(out, s),
+        SimpleJson::List(items) => {
+            out.begin_array()?;
+            for s in items {
+                write_scalar(out, s)?;
+            }
+            out.end_array()
+        }
+    }
+}
+
+fn write_scalar<W: Write>(out: &mut JsonWriter<W>, s: &JsonScalar<'_>) -> std::io::Result<()> {
+    match s {
+        JsonScalar::Number(n) => out.number(n),
+        JsonScalar::Bool(b) => out.bool(*b),
+        JsonScalar::String(t) => out.string(t),
+    }
+}

@@ -16,19 +16,28 @@ use crate::qname::QName;
 /// Resolves `{ns}Name` or a bare `Name` that is unique among global elements.
 pub fn element_name(c: &Contract, text: &str) -> anyhow::Result<QName> {
     if text.starts_with('{') {
-        let q = QName::parse_clark(text).with_context(|| format!("`{text}` is not a {{namespace}}Name"))?;
+        let q = QName::parse_clark(text)
+            .with_context(|| format!("`{text}` is not a {{namespace}}Name"))?;
         if c.schema.global_element(&q).is_none() {
             bail!("element `{q}` is not declared in the contract");
         }
         return Ok(q);
     }
-    let matches: Vec<&QName> = c.schema.global_elements.keys().filter(|q| q.local == text).collect();
+    let matches: Vec<&QName> = c
+        .schema
+        .global_elements
+        .keys()
+        .filter(|q| q.local == text)
+        .collect();
     match matches.as_slice() {
         [one] => Ok((*one).clone()),
         [] => bail!("no global element named `{text}` in the contract"),
         many => bail!(
             "`{text}` is ambiguous: {}; give it as {{namespace}}Name",
-            many.iter().map(|q| q.to_string()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|q| q.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -37,12 +46,18 @@ pub fn element_name(c: &Contract, text: &str) -> anyhow::Result<QName> {
 pub fn message_element(c: &Contract, operation: &str, message: &str) -> anyhow::Result<QName> {
     for s in c.services() {
         for p in &s.ports {
-            let Some(b) = c.binding(&p.binding) else { continue };
+            let Some(b) = c.binding(&p.binding) else {
+                continue;
+            };
             for op in c.bound_operations(b) {
                 if op.name != operation {
                     continue;
                 }
-                let sig = if message == "output" { &op.output } else { &op.input };
+                let sig = if message == "output" {
+                    &op.output
+                } else {
+                    &op.input
+                };
                 let Some(sig) = sig else {
                     bail!("operation `{operation}` has no {message} message");
                 };
@@ -92,10 +107,17 @@ impl<R: Read> Read for Progress<R> {
 }
 
 /// `soapbridge convert`.
-pub fn convert(c: &Contract, element: &QName, to_json: bool, pretty: bool, file: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn convert(
+    c: &Contract,
+    element: &QName,
+    to_json: bool,
+    pretty: bool,
+    file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let (input, total): (Box<dyn Read>, Option<u64>) = match file {
         Some(f) => {
-            let h = std::fs::File::open(f).with_context(|| format!("cannot open {}", f.display()))?;
+            let h =
+                std::fs::File::open(f).with_context(|| format!("cannot open {}", f.display()))?;
             let len = h.metadata().ok().map(|m| m.len());
             (Box::new(h), len)
         }
@@ -112,7 +134,10 @@ pub fn convert(c: &Contract, element: &QName, to_json: bool, pretty: bool, file:
         visible,
     };
     let codec = Codec::new(c);
-    let opts = Options { pretty, ..Options::default() };
+    let opts = Options {
+        pretty,
+        ..Options::default()
+    };
     let stdout = std::io::stdout().lock();
     let out = std::io::BufWriter::with_capacity(256 << 10, stdout);
     let result = if to_json {
@@ -120,9 +145,17 @@ pub fn convert(c: &Contract, element: &QName, to_json: bool, pretty: bool, file:
             .context("reading the input")?;
         codec.xml_to_json(element, reader, out, &opts).map(|_| ())
     } else {
-        codec.json_to_xml(element, BufReader::new(input), out, &opts).map(|mut w| {
-            let _ = w.write_all(b"\n");
-        })
+        // The XML is built in memory and written only when it is valid, so a
+        // failed conversion never leaves half a document on stdout.
+        codec
+            .json_to_xml(element, BufReader::new(input), Vec::new(), &opts)
+            .and_then(|xml| {
+                let mut out = out;
+                out.write_all(&xml)?;
+                out.write_all(b"\n")?;
+                out.flush()?;
+                Ok(())
+            })
     };
     if visible {
         eprintln!();
@@ -133,7 +166,11 @@ pub fn convert(c: &Contract, element: &QName, to_json: bool, pretty: bool, file:
             for e in &errors {
                 eprintln!("{e}");
             }
-            eprintln!("error: the document breaks the contract ({} error{})", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "error: the document breaks the contract ({} error{})",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             Ok(ExitCode::from(4))
         }
         Err(e) => {

@@ -24,9 +24,9 @@ pub mod qname;
 pub mod xml;
 
 pub use qname::QName;
+pub mod cli;
+pub mod codec;
 pub mod contract;
 pub mod inspect;
 pub mod schema;
 pub mod wsdl;
-pub mod codec;
-pub mod cli;

@@ -113,7 +113,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(wsdl: &std::path::Path, contract: &ContractArgs) -> anyhow::Result<Result<Contract, ExitCode>> {
+fn load(
+    wsdl: &std::path::Path,
+    contract: &ContractArgs,
+) -> anyhow::Result<Result<Contract, ExitCode>> {
     let opts = contract.options()?;
     match Contract::load(wsdl, &opts) {
         Ok(c) => Ok(Ok(c)),
@@ -150,10 +153,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let name = match (element, operation) {
                 (Some(e), _) => soapbridge::cli::element_name(&c, &e)?,
-                (None, Some(op)) => soapbridge::cli::message_element(&c, &op, message.as_deref().unwrap_or("input"))?,
+                (None, Some(op)) => soapbridge::cli::message_element(
+                    &c,
+                    &op,
+                    message.as_deref().unwrap_or("input"),
+                )?,
                 (None, None) => anyhow::bail!("give --element or --operation with --message"),
             };
-            soapbridge::cli::convert(&c, &name, matches!(to, Target::Json), pretty, file.as_deref())
+            soapbridge::cli::convert(
+                &c,
+                &name,
+                matches!(to, Target::Json),
+                pretty,
+                file.as_deref(),
+            )
         }
         Command::Inspect {
             wsdl,

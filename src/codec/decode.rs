@@ -28,10 +28,14 @@ pub struct Transcoder<R: BufRead> {
 
 /// Wraps `input`, detecting its encoding; `hint` is an encoding label from
 /// outside the document.
-pub fn reader<R: BufRead>(mut input: R, hint: Option<&str>) -> io::Result<io::BufReader<Utf8Reader<R>>> {
+pub fn reader<R: BufRead>(
+    mut input: R,
+    hint: Option<&str>,
+) -> io::Result<io::BufReader<Utf8Reader<R>>> {
     let head = input.fill_buf()?;
     let head = &head[..head.len().min(1024)];
-    let (enc, body) = charset::detect(head, hint).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let (enc, body) = charset::detect(head, hint)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     let bom = head.len() - body.len();
     let r = if enc == encoding_rs::UTF_8 {
         input.consume(bom);
@@ -73,11 +77,16 @@ impl<R: BufRead> Read for Transcoder<R> {
                 .max_utf8_buffer_length_without_replacement(chunk.len())
                 .unwrap_or(chunk.len() * 3 + 16);
             let mut s = String::with_capacity(need);
-            let (result, read) = self.decoder.decode_to_string_without_replacement(chunk, &mut s, last);
+            let (result, read) = self
+                .decoder
+                .decode_to_string_without_replacement(chunk, &mut s, last);
             if let encoding_rs::DecoderResult::Malformed(_, _) = result {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("bytes that are not valid {}", self.decoder.encoding().name()),
+                    format!(
+                        "bytes that are not valid {}",
+                        self.decoder.encoding().name()
+                    ),
                 ));
             }
             self.inner.consume(read);
@@ -116,7 +125,11 @@ mod tests {
         assert_eq!(all(&le, None).unwrap(), text);
         let l1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><a>M\xFCller</a>";
         assert!(all(l1, None).unwrap().contains("Müller"));
-        assert!(all(b"<a>\x80</a>", Some("windows-1252")).unwrap().contains('€'));
+        assert!(
+            all(b"<a>\x80</a>", Some("windows-1252"))
+                .unwrap()
+                .contains('€')
+        );
         assert_eq!(all(b"\xEF\xBB\xBF<a/>", None).unwrap(), "<a/>");
     }
 

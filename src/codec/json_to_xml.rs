@@ -10,11 +10,14 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
+use super::Limits;
 use super::error::{FieldError, TranslateError, push_token};
 use super::json_tree::Json;
-use super::shape::{ANY, ANY_ATTRIBUTES, Body, ELEMENT, GroupSlot, MIXED, NIL, Node, NodeKind, Shapes, TYPE, TypeShape, VALUE};
+use super::shape::{
+    ANY, ANY_ATTRIBUTES, Body, ELEMENT, GroupSlot, MIXED, NIL, Node, NodeKind, Shapes, TYPE,
+    TypeShape, VALUE,
+};
 use super::simple::{SimpleCodec, value_type};
-use super::Limits;
 use crate::ns;
 use crate::qname::QName;
 use crate::schema::{Compositor, Content, ElementId, Schema, Term, TypeDef, TypeId};
@@ -55,13 +58,21 @@ impl<W: Write> XmlOut<W> {
     }
 
     /// `<p:local a="v" ...>`; declares the root scope on the first element.
-    fn start(&mut self, name: &QName, attrs: &[(QName, String)], empty: bool) -> std::io::Result<()> {
+    fn start(
+        &mut self,
+        name: &QName,
+        attrs: &[(QName, String)],
+        empty: bool,
+    ) -> std::io::Result<()> {
         let mut decls: Vec<(String, String)> = Vec::new();
         let qualified = |ns: &str, decls: &mut Vec<(String, String)>, this: &mut Self| -> String {
             if ns.is_empty() {
                 return String::new();
             }
-            if let Some(p) = this.prefix(ns).or_else(|| decls.iter().find(|(_, u)| u == ns).map(|(p, _)| p.as_str())) {
+            if let Some(p) = this
+                .prefix(ns)
+                .or_else(|| decls.iter().find(|(_, u)| u == ns).map(|(p, _)| p.as_str()))
+            {
                 return p.to_string();
             }
             let p = format!("ns{}", this.counter);
@@ -164,7 +175,13 @@ fn escape_attr(out: &mut String, t: &str) {
 type Fatal = TranslateError;
 
 impl<'c, W: Write> JsonToXml<'c, W> {
-    pub fn new(schema: &'c Schema, shapes: &'c Shapes, simple: SimpleCodec<'c>, w: W, limits: &'c Limits) -> Self {
+    pub fn new(
+        schema: &'c Schema,
+        shapes: &'c Shapes,
+        simple: SimpleCodec<'c>,
+        w: W,
+        limits: &'c Limits,
+    ) -> Self {
         JsonToXml {
             schema,
             shapes,
@@ -249,10 +266,8 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         if !root_ns.is_empty() {
             scope.push(("tns".to_string(), root_ns.clone()));
         }
-        let mut i = 1;
-        for n in namespaces.into_iter().filter(|n| *n != root_ns) {
+        for (i, n) in (1..).zip(namespaces.into_iter().filter(|n| *n != root_ns)) {
             scope.push((format!("ns{i}"), n));
-            i += 1;
         }
         if xsi {
             scope.push(("xsi".to_string(), ns::XSI.to_string()));
@@ -264,7 +279,10 @@ impl<'c, W: Write> JsonToXml<'c, W> {
     fn element(&mut self, decl: ElementId, value: &Json, pointer: &str) -> Result<(), Fatal> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(TranslateError::Limit(format!("nesting deeper than {} levels", self.limits.max_depth)));
+            return Err(TranslateError::Limit(format!(
+                "nesting deeper than {} levels",
+                self.limits.max_depth
+            )));
         }
         let r = self.element_inner(decl, value, pointer);
         self.depth -= 1;
@@ -276,7 +294,12 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         // `$element`: a substitution group member instead of the head.
         if let Some(Json::String(tag)) = value.get(ELEMENT) {
             let head = decl;
-            let members = self.schema.substitutes.get(&head).cloned().unwrap_or_default();
+            let members = self
+                .schema
+                .substitutes
+                .get(&head)
+                .cloned()
+                .unwrap_or_default();
             match members.into_iter().find(|m| {
                 let n = &self.schema.element(*m).name;
                 n.local == *tag || n.to_string() == *tag
@@ -312,7 +335,12 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             });
             match found {
                 Some(c) => {
-                    let q = self.schema.ty(c).name().cloned().unwrap_or_else(|| QName::new("", ""));
+                    let q = self
+                        .schema
+                        .ty(c)
+                        .name()
+                        .cloned()
+                        .unwrap_or_else(|| QName::new("", ""));
                     let prefix = self.out.prefix(&q.ns).map(str::to_string);
                     let lexical = match prefix {
                         Some(p) if !p.is_empty() => format!("{p}:{}", q.local),
@@ -339,10 +367,14 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             );
             return self.error(pointer, msg);
         }
-        let is_nil = matches!(value, Json::Null) || matches!(value.get(NIL), Some(Json::Bool(true)));
+        let is_nil =
+            matches!(value, Json::Null) || matches!(value.get(NIL), Some(Json::Bool(true)));
         if is_nil {
             if !d.nillable {
-                return self.error(pointer, format!("`{}` is not nillable: null is not allowed", name.local));
+                return self.error(
+                    pointer,
+                    format!("`{}` is not nillable: null is not allowed", name.local),
+                );
             }
             attrs.push((QName::new(ns::XSI, "nil"), "true".into()));
             if let Json::Object(_) = value {
@@ -354,17 +386,26 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         }
         let shape = self.shapes.get(self.schema, ty);
         if let Some(problem) = &shape.problem {
-            return Err(TranslateError::Unsupported(format!("cannot translate: {problem}")));
+            return Err(TranslateError::Unsupported(format!(
+                "cannot translate: {problem}"
+            )));
         }
-        let wrapped = value.get(ELEMENT).is_some() || value.get(TYPE).is_some();
+        // A scalar travels bare, or inside an object when it needs a tag
+        // (`$element`, `$type`) or arrives as `{"$value": ...}`.
+        let wrapped =
+            value.get(ELEMENT).is_some() || value.get(TYPE).is_some() || value.get(VALUE).is_some();
         if !shape.is_object() && !wrapped {
             let vt = value_type(self.schema, ty).unwrap_or(ty);
             match self.simple.json_to_xml(vt, value) {
                 Ok(lex) => {
                     if let Some(f) = &d.fixed
-                        && self.simple.xml_to_json(vt, f).ok() != self.simple.xml_to_json(vt, &lex).ok()
+                        && self.simple.xml_to_json(vt, f).ok()
+                            != self.simple.xml_to_json(vt, &lex).ok()
                     {
-                        self.error(pointer, format!("the value must be the fixed value \"{f}\""))?;
+                        self.error(
+                            pointer,
+                            format!("the value must be the fixed value \"{f}\""),
+                        )?;
                     }
                     self.out.start(&name, &attrs, false)?;
                     self.out.text(&lex)?;
@@ -445,7 +486,13 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         Ok(())
     }
 
-    fn attributes(&mut self, shape: &TypeShape, value: &Json, pointer: &str, out: &mut Vec<(QName, String)>) -> Result<(), Fatal> {
+    fn attributes(
+        &mut self,
+        shape: &TypeShape,
+        value: &Json,
+        pointer: &str,
+        out: &mut Vec<(QName, String)>,
+    ) -> Result<(), Fatal> {
         for a in &shape.attrs {
             let mut p = pointer.to_string();
             push_token(&mut p, &a.json);
@@ -453,7 +500,8 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 Some(v) => match self.simple.json_to_xml(a.type_id, v) {
                     Ok(lex) => {
                         if let Some(f) = &a.fixed
-                            && self.simple.xml_to_json(a.type_id, f).ok() != self.simple.xml_to_json(a.type_id, &lex).ok()
+                            && self.simple.xml_to_json(a.type_id, f).ok()
+                                != self.simple.xml_to_json(a.type_id, &lex).ok()
                         {
                             self.error(&p, format!("the value must be the fixed value \"{f}\""))?;
                         }
@@ -465,7 +513,9 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                         }
                     }
                 },
-                None if a.required => self.error(&p, format!("missing required attribute `{}`", a.json))?,
+                None if a.required => {
+                    self.error(&p, format!("missing required attribute `{}`", a.json))?
+                }
                 None => {}
             }
         }
@@ -480,23 +530,38 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                             continue;
                         };
                         if !w.namespaces.allows(&q.ns) {
-                            self.error(&p, format!("attribute `{k}` is not allowed by the type's anyAttribute"))?;
+                            self.error(
+                                &p,
+                                format!(
+                                    "attribute `{k}` is not allowed by the type's anyAttribute"
+                                ),
+                            )?;
                             continue;
                         }
                         match v {
                             Json::String(s) => out.push((q, s.clone())),
-                            other => self.error(&p, format!("attribute `{k}` must be a string, found {}", other.kind()))?,
+                            other => self.error(
+                                &p,
+                                format!("attribute `{k}` must be a string, found {}", other.kind()),
+                            )?,
                         }
                     }
                 }
                 (_, None) => self.error(&p, "the type allows no other attributes")?,
-                (other, _) => self.error(&p, format!("expected an object, found {}", other.kind()))?,
+                (other, _) => {
+                    self.error(&p, format!("expected an object, found {}", other.kind()))?
+                }
             }
         }
         Ok(())
     }
 
-    fn unknown_keys(&mut self, members: &[(String, Json)], used: &[bool], pointer: &str) -> Result<(), Fatal> {
+    fn unknown_keys(
+        &mut self,
+        members: &[(String, Json)],
+        used: &[bool],
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         for ((k, _), u) in members.iter().zip(used) {
             if !u {
                 let mut p = pointer.to_string();
@@ -509,7 +574,14 @@ impl<'c, W: Write> JsonToXml<'c, W> {
 
     /// Writes the elements of `node` from the object's members, in schema order.
     /// `required`: the enclosing occurrence exists, so minOccurs applies.
-    fn node(&mut self, node: &'c Node, members: &[(String, Json)], used: &mut Vec<bool>, pointer: &str, required: bool) -> Result<(), Fatal> {
+    fn node(
+        &mut self,
+        node: &'c Node,
+        members: &[(String, Json)],
+        used: &mut Vec<bool>,
+        pointer: &str,
+        required: bool,
+    ) -> Result<(), Fatal> {
         match &node.kind {
             NodeKind::Element(e) => {
                 let mut p = pointer.to_string();
@@ -526,7 +598,14 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                         let v = &members[i].1;
                         if e.array {
                             let Json::Array(items) = v else {
-                                return self.error(&p, format!("expected a JSON array (`{}` repeats), found {}", e.json, v.kind()));
+                                return self.error(
+                                    &p,
+                                    format!(
+                                        "expected a JSON array (`{}` repeats), found {}",
+                                        e.json,
+                                        v.kind()
+                                    ),
+                                );
                             };
                             self.occurrences(node, items.len(), &p, required)?;
                             for (k, item) in items.iter().enumerate() {
@@ -554,7 +633,10 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                         let v = &members[i].1;
                         if *array {
                             let Json::Array(items) = v else {
-                                return self.error(&p, format!("expected a JSON array, found {}", v.kind()));
+                                return self.error(
+                                    &p,
+                                    format!("expected a JSON array, found {}", v.kind()),
+                                );
                             };
                             self.occurrences(node, items.len(), &p, required)?;
                             for (k, item) in items.iter().enumerate() {
@@ -568,7 +650,11 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     }
                 }
             }
-            NodeKind::Group { compositor, children, slot } => match slot {
+            NodeKind::Group {
+                compositor,
+                children,
+                slot,
+            } => match slot {
                 GroupSlot::Array(name) => {
                     let mut p = pointer.to_string();
                     push_token(&mut p, name);
@@ -589,11 +675,22 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                                 let mut ip = p.clone();
                                 push_token(&mut ip, &k.to_string());
                                 let Json::Object(inner) = item else {
-                                    self.error(&ip, format!("expected a JSON object, found {}", item.kind()))?;
+                                    self.error(
+                                        &ip,
+                                        format!("expected a JSON object, found {}", item.kind()),
+                                    )?;
                                     continue;
                                 };
                                 let mut inner_used = vec![false; inner.len()];
-                                self.group(*compositor, children, node, inner, &mut inner_used, &ip, true)?;
+                                self.group(
+                                    *compositor,
+                                    children,
+                                    node,
+                                    inner,
+                                    &mut inner_used,
+                                    &ip,
+                                    true,
+                                )?;
                                 self.unknown_keys(inner, &inner_used, &ip)?;
                             }
                         }
@@ -604,7 +701,15 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     if !present && (!required || node.min == 0) {
                         return Ok(());
                     }
-                    self.group(*compositor, children, node, members, used, pointer, required)?;
+                    self.group(
+                        *compositor,
+                        children,
+                        node,
+                        members,
+                        used,
+                        pointer,
+                        required,
+                    )?;
                 }
             },
         }
@@ -612,7 +717,16 @@ impl<'c, W: Write> JsonToXml<'c, W> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn group(&mut self, compositor: Compositor, children: &'c [Node], node: &'c Node, members: &[(String, Json)], used: &mut Vec<bool>, pointer: &str, required: bool) -> Result<(), Fatal> {
+    fn group(
+        &mut self,
+        compositor: Compositor,
+        children: &'c [Node],
+        node: &'c Node,
+        members: &[(String, Json)],
+        used: &mut Vec<bool>,
+        pointer: &str,
+        required: bool,
+    ) -> Result<(), Fatal> {
         match compositor {
             Compositor::Sequence | Compositor::All => {
                 for c in children {
@@ -620,18 +734,35 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 }
             }
             Compositor::Choice => {
-                let chosen: Vec<&Node> = children.iter().filter(|c| has_any_key(c, members)).collect();
+                let chosen: Vec<&Node> = children
+                    .iter()
+                    .filter(|c| has_any_key(c, members))
+                    .collect();
                 match chosen.as_slice() {
                     [] => {
                         if required && node.min > 0 && !node.nullable {
-                            let names: Vec<String> = children.iter().flat_map(json_names).map(|n| format!("`{n}`")).collect();
-                            self.error(pointer, format!("missing required choice: one of {}", names.join(", ")))?;
+                            let names: Vec<String> = children
+                                .iter()
+                                .flat_map(json_names)
+                                .map(|n| format!("`{n}`"))
+                                .collect();
+                            self.error(
+                                pointer,
+                                format!("missing required choice: one of {}", names.join(", ")),
+                            )?;
                         }
                     }
                     [one] => self.node(one, members, used, pointer, true)?,
                     many => {
-                        let names: Vec<String> = many.iter().flat_map(|c| json_names(c)).map(|n| format!("`{n}`")).collect();
-                        self.error(pointer, format!("only one of {} may be given (xs:choice)", names.join(", ")))?;
+                        let names: Vec<String> = many
+                            .iter()
+                            .flat_map(|c| json_names(c))
+                            .map(|n| format!("`{n}`"))
+                            .collect();
+                        self.error(
+                            pointer,
+                            format!("only one of {} may be given (xs:choice)", names.join(", ")),
+                        )?;
                         for c in many {
                             mark_node(c, members, used);
                         }
@@ -642,21 +773,38 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         Ok(())
     }
 
-    fn occurrences(&mut self, node: &Node, n: usize, pointer: &str, required: bool) -> Result<(), Fatal> {
+    fn occurrences(
+        &mut self,
+        node: &Node,
+        n: usize,
+        pointer: &str,
+        required: bool,
+    ) -> Result<(), Fatal> {
         if required && (n as u64) < node.min as u64 {
-            self.error(pointer, format!("at least {} items are required, found {n}", node.min))?;
+            self.error(
+                pointer,
+                format!("at least {} items are required, found {n}", node.min),
+            )?;
         }
         if let crate::schema::MaxOccurs::Bounded(max) = node.max
             && n as u64 > max as u64
         {
-            self.error(pointer, format!("at most {max} items are allowed, found {n}"))?;
+            self.error(
+                pointer,
+                format!("at most {max} items are allowed, found {n}"),
+            )?;
         }
         Ok(())
     }
 
     /// An `$any` item: an XML string (undescribed content) or an object with
     /// `$element` naming a declared global element.
-    fn any_item(&mut self, item: &Json, w: &crate::schema::Wildcard, pointer: &str) -> Result<(), Fatal> {
+    fn any_item(
+        &mut self,
+        item: &Json,
+        w: &crate::schema::Wildcard,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         match item {
             Json::String(xml_text) => {
                 let limits = xml::Limits {
@@ -667,20 +815,32 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 match xml::parse(xml_text, &limits) {
                     Ok(el) => {
                         if !w.namespaces.allows(&el.name.ns) {
-                            return self.error(pointer, format!("element `{}` is not allowed by the wildcard", el.name));
+                            return self.error(
+                                pointer,
+                                format!("element `{}` is not allowed by the wildcard", el.name),
+                            );
                         }
                         self.raw(&el)?;
                     }
-                    Err(e) => self.error(pointer, format!("not a well-formed XML element: {}", e.kind))?,
+                    Err(e) => self.error(
+                        pointer,
+                        format!("not a well-formed XML element: {}", e.kind),
+                    )?,
                 }
             }
             Json::Object(_) => {
                 let Some(Json::String(tag)) = item.get(ELEMENT) else {
-                    return self.error(pointer, "an `$any` object needs `$element` with the element's {namespace}name");
+                    return self.error(
+                        pointer,
+                        "an `$any` object needs `$element` with the element's {namespace}name",
+                    );
                 };
                 let q = QName::parse_clark(tag).unwrap_or_else(|| QName::new("", tag.clone()));
                 if !w.namespaces.allows(&q.ns) {
-                    return self.error(pointer, format!("element `{tag}` is not allowed by the wildcard"));
+                    return self.error(
+                        pointer,
+                        format!("element `{tag}` is not allowed by the wildcard"),
+                    );
                 }
                 match self.schema.global_element(&q) {
                     Some(e) => {
@@ -691,14 +851,24 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     None => self.error(pointer, format!("element `{tag}` is not declared in the contract; send it as an XML string"))?,
                 }
             }
-            other => self.error(pointer, format!("expected an XML string or an object, found {}", other.kind()))?,
+            other => self.error(
+                pointer,
+                format!(
+                    "expected an XML string or an object, found {}",
+                    other.kind()
+                ),
+            )?,
         }
         Ok(())
     }
 
     /// Writes a parsed XML fragment as is (with its own declarations).
     fn raw(&mut self, el: &xml::Element) -> Result<(), Fatal> {
-        let attrs: Vec<(QName, String)> = el.attrs.iter().map(|a| (a.name.clone(), a.value.clone())).collect();
+        let attrs: Vec<(QName, String)> = el
+            .attrs
+            .iter()
+            .map(|a| (a.name.clone(), a.value.clone()))
+            .collect();
         let empty = el.children.is_empty() && el.text.is_empty();
         self.out.start(&el.name, &attrs, empty)?;
         if empty {
@@ -721,7 +891,9 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         let items = match items {
             None => return Ok(()),
             Some(Json::Array(items)) => items,
-            Some(other) => return self.error(&p, format!("expected a JSON array, found {}", other.kind())),
+            Some(other) => {
+                return self.error(&p, format!("expected a JSON array, found {}", other.kind()));
+            }
         };
         // Validate the element sequence against the content model.
         let mut matcher = super::matcher::Matcher::new(root, false);
@@ -746,7 +918,13 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     push_token(&mut ep, key);
                     self.element(leaf, v, &ep)?;
                 }
-                other => self.error(&ip, format!("expected a string or a one-property object, found {}", other.kind()))?,
+                other => self.error(
+                    &ip,
+                    format!(
+                        "expected a string or a one-property object, found {}",
+                        other.kind()
+                    ),
+                )?,
             }
         }
         for mm in matcher.close(&mut sink)? {

@@ -98,9 +98,9 @@ impl<'c> Codec<'c> {
     }
 
     pub fn element(&self, name: &QName) -> Result<ElementId, TranslateError> {
-        self.schema
-            .global_element(name)
-            .ok_or_else(|| TranslateError::Unsupported(format!("element `{name}` is not declared in the contract")))
+        self.schema.global_element(name).ok_or_else(|| {
+            TranslateError::Unsupported(format!("element `{name}` is not declared in the contract"))
+        })
     }
 
     /// Translates an XML document whose root is the global element `name`
@@ -114,7 +114,14 @@ impl<'c> Codec<'c> {
     ) -> Result<W, TranslateError> {
         let root = self.element(name)?;
         let out = json_write::JsonWriter::new(output, opts.pretty);
-        let t = xml_to_json::XmlToJson::new(self.schema, &self.shapes, self.simple(), input, out, &opts.limits);
+        let t = xml_to_json::XmlToJson::new(
+            self.schema,
+            &self.shapes,
+            self.simple(),
+            input,
+            out,
+            &opts.limits,
+        );
         Ok(t.document(root)?.into_inner())
     }
 
@@ -145,7 +152,13 @@ impl<'c> Codec<'c> {
         output: W,
         opts: &Options,
     ) -> Result<W, TranslateError> {
-        let t = json_to_xml::JsonToXml::new(self.schema, &self.shapes, self.simple(), output, &opts.limits);
+        let t = json_to_xml::JsonToXml::new(
+            self.schema,
+            &self.shapes,
+            self.simple(),
+            output,
+            &opts.limits,
+        );
         t.document(root, value)
     }
 
@@ -160,3 +173,6 @@ impl<'c> Codec<'c> {
         String::from_utf8(out).map_err(|e| TranslateError::Unsupported(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -40,7 +40,9 @@ impl TypeShape {
     /// A simple-content or complex type is a JSON object unless it is
     /// simple content without any attribute (then it is the scalar itself).
     pub fn is_object(&self) -> bool {
-        !matches!(self.body, Body::Simple(_)) || !self.attrs.is_empty() || self.any_attribute.is_some()
+        !matches!(self.body, Body::Simple(_))
+            || !self.attrs.is_empty()
+            || self.any_attribute.is_some()
     }
 
     pub fn attr_by_json(&self, key: &str) -> Option<&AttrShape> {
@@ -64,7 +66,10 @@ pub enum Body {
     /// simpleContent: the value's type.
     Simple(TypeId),
     /// Element content. `mixed` keeps text interleaved (`$mixed`).
-    Elements { root: Node, mixed: bool },
+    Elements {
+        root: Node,
+        mixed: bool,
+    },
 }
 
 /// A particle of the content model, annotated for JSON.
@@ -85,7 +90,10 @@ pub struct Node {
 pub enum NodeKind {
     Element(ElementNode),
     /// `xs:any`: items go to `$any`.
-    Any { array: bool, wildcard: Wildcard },
+    Any {
+        array: bool,
+        wildcard: Wildcard,
+    },
     Group {
         compositor: Compositor,
         children: Vec<Node>,
@@ -115,7 +123,8 @@ pub enum GroupSlot {
 
 impl Node {
     pub fn can_start(&self, name: &QName) -> bool {
-        self.first.iter().any(|q| q == name) || self.first_any.iter().any(|w| w.namespaces.allows(&name.ns))
+        self.first.iter().any(|q| q == name)
+            || self.first_any.iter().any(|w| w.namespaces.allows(&name.ns))
     }
 
     /// Satisfied after `count` occurrences?
@@ -158,7 +167,10 @@ pub fn compile(schema: &Schema, type_id: TypeId) -> TypeShape {
                 ));
             }
             // mixed content that allows no elements at all is just text.
-            Body::Elements { root, mixed: ct.mixed }
+            Body::Elements {
+                root,
+                mixed: ct.mixed,
+            }
         }
     };
     let element_names: Vec<String> = match &body {
@@ -175,7 +187,7 @@ pub fn compile(schema: &Schema, type_id: TypeId) -> TypeShape {
         .map(|a| {
             let json = if a.name.ns == ns::XML {
                 format!("xml:{}", a.name.local)
-            } else if element_names.iter().any(|e| *e == a.name.local) || a.name.local.starts_with('$') {
+            } else if element_names.contains(&a.name.local) || a.name.local.starts_with('$') {
                 format!("@{}", a.name.local)
             } else {
                 a.name.local.clone()
@@ -219,9 +231,16 @@ fn node(schema: &Schema, p: &Particle, outer_min: u32, outer_max: MaxOccurs) -> 
                 accepts.push(*e);
             }
             if let Some(subs) = schema.substitutes.get(e) {
-                accepts.extend(subs.iter().copied().filter(|s| !schema.element(*s).is_abstract));
+                accepts.extend(
+                    subs.iter()
+                        .copied()
+                        .filter(|s| !schema.element(*s).is_abstract),
+                );
             }
-            let first = accepts.iter().map(|a| schema.element(*a).name.clone()).collect();
+            let first = accepts
+                .iter()
+                .map(|a| schema.element(*a).name.clone())
+                .collect();
             Node {
                 min,
                 max,
@@ -339,7 +358,9 @@ pub struct Shapes {
 impl Shapes {
     pub fn new(schema: &Schema) -> Self {
         Shapes {
-            cells: (0..schema.types.len()).map(|_| std::sync::OnceLock::new()).collect(),
+            cells: (0..schema.types.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
     }
 
@@ -355,7 +376,10 @@ mod tests {
 
     fn shape_of(body: &str, element: &str) -> (crate::contract::Contract, TypeId) {
         let c = schema_only(body);
-        let e = c.schema.global_element(&QName::new("urn:t", element)).unwrap();
+        let e = c
+            .schema
+            .global_element(&QName::new("urn:t", element))
+            .unwrap();
         let t = c.schema.element(e).type_id;
         (c, t)
     }
@@ -366,7 +390,14 @@ mod tests {
             NodeKind::Any { array, .. } => vec![format!("$any{}", if *array { "[]" } else { "" })],
             NodeKind::Group { children, slot, .. } => match slot {
                 GroupSlot::Inline => children.iter().flat_map(props).collect(),
-                GroupSlot::Array(n) => vec![format!("{n}[{}]", children.iter().flat_map(props).collect::<Vec<_>>().join(","))],
+                GroupSlot::Array(n) => vec![format!(
+                    "{n}[{}]",
+                    children
+                        .iter()
+                        .flat_map(props)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )],
             },
         }
     }
@@ -387,10 +418,21 @@ mod tests {
             "E",
         );
         let s = compile(&c.schema, t);
-        let Body::Elements { root, .. } = &s.body else { panic!() };
+        let Body::Elements { root, .. } = &s.body else {
+            panic!()
+        };
         assert_eq!(
             props(root),
-            ["one", "many[]", "wrappedItem[]", "$choice[a,b]", "Pair[k,v]", "x", "y", "$any[]"]
+            [
+                "one",
+                "many[]",
+                "wrappedItem[]",
+                "$choice[a,b]",
+                "Pair[k,v]",
+                "x",
+                "y",
+                "$any[]"
+            ]
         );
         let attrs: Vec<&str> = s.attrs.iter().map(|a| a.json.as_str()).collect();
         assert_eq!(attrs, ["@one", "lang"]);
@@ -430,8 +472,13 @@ mod tests {
             "E",
         );
         let s = compile(&c.schema, t);
-        let Body::Elements { root, .. } = &s.body else { panic!() };
+        let Body::Elements { root, .. } = &s.body else {
+            panic!()
+        };
         assert!(root.can_start(&QName::new("urn:t", "Created")));
-        assert!(!root.can_start(&QName::new("urn:t", "Ev")), "abstract heads never appear");
+        assert!(
+            !root.can_start(&QName::new("urn:t", "Ev")),
+            "abstract heads never appear"
+        );
     }
 }

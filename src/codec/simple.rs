@@ -68,13 +68,23 @@ fn quote(s: &str) -> String {
 }
 
 impl<'s> SimpleCodec<'s> {
-    fn facets_and_patterns(&self, id: TypeId, facets: &Facets, lexical: &str, errors: &mut Vec<String>) {
+    fn facets_and_patterns(
+        &self,
+        id: TypeId,
+        facets: &Facets,
+        lexical: &str,
+        errors: &mut Vec<String>,
+    ) {
         match self.patterns.get(id, facets) {
             Ok(steps) => {
                 for step in steps {
                     if !step.is_empty() && !step.iter().any(|p| p.is_match(lexical)) {
                         let sources: Vec<&str> = step.iter().map(|p| p.source()).collect();
-                        errors.push(format!("{} does not match the pattern {}", quote(lexical), sources.join(" | ")));
+                        errors.push(format!(
+                            "{} does not match the pattern {}",
+                            quote(lexical),
+                            sources.join(" | ")
+                        ));
                     }
                 }
             }
@@ -113,40 +123,55 @@ impl<'s> SimpleCodec<'s> {
                 for (i, part) in norm.split(' ').filter(|p| !p.is_empty()).enumerate() {
                     match self.xml_to_json(*item, part) {
                         Ok(SimpleJson::Scalar(s)) => items.push(owned_scalar(s)),
-                        Ok(SimpleJson::List(_)) => errors.push(format!("list item {i} is itself a list")),
-                        Err(es) => errors.extend(es.into_iter().map(|e| format!("list item {i}: {e}"))),
+                        Ok(SimpleJson::List(_)) => {
+                            errors.push(format!("list item {i} is itself a list"))
+                        }
+                        Err(es) => {
+                            errors.extend(es.into_iter().map(|e| format!("list item {i}: {e}")))
+                        }
                     }
                 }
                 for e in scalar::check_list_facets(&st.facets, items.len()) {
                     errors.push(e.to_string());
                 }
                 if let Some(allowed) = &st.facets.enumeration
-                    && !allowed.iter().any(|a| a.split_whitespace().eq(norm.split_whitespace()))
+                    && !allowed
+                        .iter()
+                        .any(|a| a.split_whitespace().eq(norm.split_whitespace()))
                 {
                     errors.push(format!("{} is not one of the allowed values", quote(&norm)));
                 }
                 self.facets_and_patterns(id, &st.facets, &norm, &mut errors);
-                Some(SimpleJson::List(items.into_iter().map(|s| reborrow(s, raw)).collect()))
+                Some(SimpleJson::List(
+                    items.into_iter().map(|s| reborrow(s, raw)).collect(),
+                ))
             }
             Variety::Union(members) => {
                 let mut chosen = None;
                 for m in members {
                     if let Ok(v) = self.xml_to_json(*m, raw) {
                         chosen = Some(match v {
-                            SimpleJson::Scalar(s) => SimpleJson::Scalar(reborrow(owned_scalar(s), raw)),
-                            SimpleJson::List(l) => {
-                                SimpleJson::List(l.into_iter().map(|s| reborrow(owned_scalar(s), raw)).collect())
+                            SimpleJson::Scalar(s) => {
+                                SimpleJson::Scalar(reborrow(owned_scalar(s), raw))
                             }
+                            SimpleJson::List(l) => SimpleJson::List(
+                                l.into_iter()
+                                    .map(|s| reborrow(owned_scalar(s), raw))
+                                    .collect(),
+                            ),
                         });
                         break;
                     }
                 }
                 if chosen.is_none() {
-                    errors.push(format!("{} matches none of the union's member types", quote(raw.trim())));
+                    errors.push(format!(
+                        "{} matches none of the union's member types",
+                        quote(raw.trim())
+                    ));
                 } else {
                     let norm = scalar::normalize_whitespace(Builtin::Token, None, raw);
                     if let Some(allowed) = &st.facets.enumeration
-                        && !allowed.iter().any(|a| *a == norm)
+                        && !allowed.iter().any(|a| a == norm.as_ref())
                     {
                         errors.push(format!("{} is not one of the allowed values", quote(&norm)));
                     }
@@ -166,7 +191,10 @@ impl<'s> SimpleCodec<'s> {
         let TypeDef::Simple(st) = self.schema.ty(id) else {
             return match value {
                 Json::String(s) => Ok(s.clone()),
-                other => Err(vec![format!("expected a JSON string, found {}", other.kind())]),
+                other => Err(vec![format!(
+                    "expected a JSON string, found {}",
+                    other.kind()
+                )]),
             };
         };
         let mut errors = Vec::new();
@@ -174,12 +202,19 @@ impl<'s> SimpleCodec<'s> {
             Variety::Atomic(b) => {
                 let s = match json_scalar(value) {
                     Some(s) => s,
-                    None => return Err(vec![format!("expected a JSON scalar for {}, found {}", type_name(*b), value.kind())]),
+                    None => {
+                        return Err(vec![format!(
+                            "expected a JSON scalar for {}, found {}",
+                            type_name(*b),
+                            value.kind()
+                        )]);
+                    }
                 };
                 match scalar::json_to_xml(*b, &s) {
                     Ok(lex) => {
                         let lex = lex.into_owned();
-                        let norm = scalar::normalize_whitespace(*b, st.facets.white_space, &lex).into_owned();
+                        let norm = scalar::normalize_whitespace(*b, st.facets.white_space, &lex)
+                            .into_owned();
                         for e in scalar::check_facets(*b, &st.facets, &norm) {
                             errors.push(e.to_string());
                         }
@@ -197,11 +232,12 @@ impl<'s> SimpleCodec<'s> {
                     let mut parts = Vec::new();
                     for (i, v) in items.iter().enumerate() {
                         match self.json_to_xml(*item, v) {
-                            Ok(p) if p.contains(char::is_whitespace) => {
-                                errors.push(format!("list item {i}: {} contains white space", quote(&p)))
-                            }
+                            Ok(p) if p.contains(char::is_whitespace) => errors
+                                .push(format!("list item {i}: {} contains white space", quote(&p))),
                             Ok(p) => parts.push(p),
-                            Err(es) => errors.extend(es.into_iter().map(|e| format!("list item {i}: {e}"))),
+                            Err(es) => {
+                                errors.extend(es.into_iter().map(|e| format!("list item {i}: {e}")))
+                            }
                         }
                     }
                     for e in scalar::check_list_facets(&st.facets, items.len()) {
@@ -209,29 +245,45 @@ impl<'s> SimpleCodec<'s> {
                     }
                     let joined = parts.join(" ");
                     if let Some(allowed) = &st.facets.enumeration
-                        && !allowed.iter().any(|a| a.split_whitespace().eq(joined.split(' ')))
+                        && !allowed
+                            .iter()
+                            .any(|a| a.split_whitespace().eq(joined.split(' ')))
                     {
-                        errors.push(format!("{} is not one of the allowed values", quote(&joined)));
+                        errors.push(format!(
+                            "{} is not one of the allowed values",
+                            quote(&joined)
+                        ));
                     }
                     self.facets_and_patterns(id, &st.facets, &joined, &mut errors);
                     Some(joined)
                 }
-                other => return Err(vec![format!("expected a JSON array (a list type), found {}", other.kind())]),
+                other => {
+                    return Err(vec![format!(
+                        "expected a JSON array (a list type), found {}",
+                        other.kind()
+                    )]);
+                }
             },
             Variety::Union(members) => {
-                let found = members.iter().find_map(|m| self.json_to_xml(*m, value).ok());
+                let found = members
+                    .iter()
+                    .find_map(|m| self.json_to_xml(*m, value).ok());
                 match found {
                     Some(lex) => {
                         if let Some(allowed) = &st.facets.enumeration
-                            && !allowed.iter().any(|a| *a == lex)
+                            && !allowed.contains(&lex)
                         {
-                            errors.push(format!("{} is not one of the allowed values", quote(&lex)));
+                            errors
+                                .push(format!("{} is not one of the allowed values", quote(&lex)));
                         }
                         self.facets_and_patterns(id, &st.facets, &lex, &mut errors);
                         Some(lex)
                     }
                     None => {
-                        errors.push(format!("{} matches none of the union's member types", describe(value)));
+                        errors.push(format!(
+                            "{} matches none of the union's member types",
+                            describe(value)
+                        ));
                         None
                     }
                 }

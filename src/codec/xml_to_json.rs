@@ -8,13 +8,15 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
+use super::Limits;
 use super::error::{FieldError, TranslateError, push_token};
 use super::json_write::JsonWriter;
 use super::matcher::Matcher;
 use super::scalar::JsonScalar;
-use super::shape::{ANY_ATTRIBUTES, Body, ELEMENT, MIXED, NIL, Node, NodeKind, Shapes, TYPE, TypeShape, VALUE};
+use super::shape::{
+    ANY_ATTRIBUTES, Body, ELEMENT, MIXED, NIL, Node, NodeKind, Shapes, TYPE, TypeShape, VALUE,
+};
 use super::simple::{SimpleCodec, SimpleJson, value_type};
-use super::Limits;
 use crate::ns;
 use crate::qname::QName;
 use crate::schema::{ElementId, ProcessContents, Schema, TypeDef, TypeId, Wildcard};
@@ -50,7 +52,14 @@ pub(crate) struct XmlToJson<'c, R: BufRead, W: Write> {
 type Fatal = TranslateError;
 
 impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
-    pub fn new(schema: &'c Schema, shapes: &'c Shapes, simple: SimpleCodec<'c>, input: R, out: JsonWriter<W>, limits: &'c Limits) -> Self {
+    pub fn new(
+        schema: &'c Schema,
+        shapes: &'c Shapes,
+        simple: SimpleCodec<'c>,
+        input: R,
+        out: JsonWriter<W>,
+        limits: &'c Limits,
+    ) -> Self {
         let mut xml = NsReader::from_reader(input);
         let config = xml.config_mut();
         config.check_end_names = true;
@@ -112,7 +121,8 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                     let resolved = if r.is_char_ref() {
                         r.resolve_char_ref().ok().flatten().map(String::from)
                     } else {
-                        quick_xml::escape::resolve_predefined_entity(&r.xml10_content()).map(String::from)
+                        quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
+                            .map(String::from)
                     };
                     match resolved {
                         Some(s) => Some(Ev::Text(s)),
@@ -125,7 +135,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                     }
                 }
                 Event::DocType(_) => {
-                    return Err(self.xml_error("DOCTYPE declarations are refused (DTDs and entities are not allowed)"));
+                    return Err(self.xml_error(
+                        "DOCTYPE declarations are refused (DTDs and entities are not allowed)",
+                    ));
                 }
                 Event::Eof => return Err(self.xml_error("unexpected end of document")),
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => None,
@@ -150,8 +162,14 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
     }
 
-    fn start(&self, e: &BytesStart<'_>, resolved: Result<String, String>, empty: bool) -> Result<Start, Fatal> {
-        let ns = resolved.map_err(|p| self.xml_error(format!("namespace prefix `{p}` is not declared")))?;
+    fn start(
+        &self,
+        e: &BytesStart<'_>,
+        resolved: Result<String, String>,
+        empty: bool,
+    ) -> Result<Start, Fatal> {
+        let ns = resolved
+            .map_err(|p| self.xml_error(format!("namespace prefix `{p}` is not declared")))?;
         let local = e.local_name().as_ref().to_string();
         let mut attrs = Vec::new();
         let mut xsi_type = None;
@@ -191,7 +209,10 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                         xsi_type = Some(match r {
                             ResolveResult::Bound(n) => Ok(QName::new(n.0, l.as_ref())),
                             ResolveResult::Unbound => Ok(QName::new("", l.as_ref())),
-                            ResolveResult::Unknown(p) => Err(format!("xsi:type `{}` uses the undeclared prefix `{p}`", value.trim())),
+                            ResolveResult::Unknown(p) => Err(format!(
+                                "xsi:type `{}` uses the undeclared prefix `{p}`",
+                                value.trim()
+                            )),
                         });
                     }
                     "nil" => nil = matches!(value.trim(), "true" | "1"),
@@ -239,15 +260,28 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         };
         let decl = self.schema.element(root);
         let accepts: Vec<ElementId> = std::iter::once(root)
-            .chain(self.schema.substitutes.get(&root).into_iter().flatten().copied())
+            .chain(
+                self.schema
+                    .substitutes
+                    .get(&root)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            )
             .collect();
-        match accepts.iter().find(|e| self.schema.element(**e).name == start.name) {
+        match accepts
+            .iter()
+            .find(|e| self.schema.element(**e).name == start.name)
+        {
             Some(&e) => {
                 let tag = (e != root).then(|| self.schema.element(e).name.local.clone());
                 self.element(start, e, tag, "")?;
             }
             None => {
-                let msg = format!("the root element is `{}`, expected `{}`", start.name, decl.name);
+                let msg = format!(
+                    "the root element is `{}`, expected `{}`",
+                    start.name, decl.name
+                );
                 self.error("", msg)?;
                 self.skip(&start)?;
             }
@@ -275,7 +309,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
 
     /// Writes the JSON of one element at the writer's current position.
     /// `tag` is set when the element is a substitution member (`$element`).
-    fn element(&mut self, start: Start, decl: ElementId, tag: Option<String>, pointer: &str) -> Result<(), Fatal> {
+    fn element(
+        &mut self,
+        start: Start,
+        decl: ElementId,
+        tag: Option<String>,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         let d = self.schema.element(decl);
         let mut ty = d.type_id;
         let mut type_tag = None;
@@ -309,7 +349,10 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         if let TypeDef::Complex(ct) = self.schema.ty(ty)
             && ct.is_abstract
         {
-            let msg = format!("type `{}` is abstract: an xsi:type naming a derived type is required", self.schema.type_label(ty));
+            let msg = format!(
+                "type `{}` is abstract: an xsi:type naming a derived type is required",
+                self.schema.type_label(ty)
+            );
             self.error(pointer, msg)?;
         }
         if start.nil {
@@ -317,7 +360,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
         let shape = self.shapes.get(self.schema, ty);
         if let Some(problem) = &shape.problem {
-            return Err(TranslateError::Unsupported(format!("cannot translate: {problem}")));
+            return Err(TranslateError::Unsupported(format!(
+                "cannot translate: {problem}"
+            )));
         }
         let wrap = tag.is_some() || type_tag.is_some();
         if !shape.is_object() && !wrap {
@@ -327,7 +372,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             }
             let text = self.text_only(&start, pointer)?;
             let text = text.or_else(|| d.default.clone()).unwrap_or_default();
-            return self.simple_value(value_type(self.schema, ty).unwrap_or(ty), &text, d.fixed.as_deref(), pointer);
+            return self.simple_value(
+                value_type(self.schema, ty).unwrap_or(ty),
+                &text,
+                d.fixed.as_deref(),
+                pointer,
+            );
         }
         self.out.begin_object()?;
         if let Some(t) = &tag {
@@ -348,13 +398,8 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 let text = self.text_only(&start, pointer)?;
                 let text = text.or_else(|| d.default.clone()).unwrap_or_default();
                 let mut p = pointer.to_string();
-                if shape.is_object() {
-                    push_token(&mut p, VALUE);
-                    self.out.key(VALUE)?;
-                } else {
-                    push_token(&mut p, VALUE);
-                    self.out.key(VALUE)?;
-                }
+                push_token(&mut p, VALUE);
+                self.out.key(VALUE)?;
                 self.simple_value(v, &text, d.fixed.as_deref(), &p)?;
             }
             Body::Elements { root, mixed } => {
@@ -385,17 +430,38 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         let Some(name) = self.schema.ty(actual).name() else {
             return String::new();
         };
-        let candidates = self.schema.derived.get(&declared).map(Vec::as_slice).unwrap_or_default();
-        let ambiguous = candidates
-            .iter()
-            .filter(|c| **c != actual)
-            .any(|c| self.schema.ty(*c).name().is_some_and(|n| n.local == name.local));
-        if ambiguous { name.to_string() } else { name.local.clone() }
+        let candidates = self
+            .schema
+            .derived
+            .get(&declared)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let ambiguous = candidates.iter().filter(|c| **c != actual).any(|c| {
+            self.schema
+                .ty(*c)
+                .name()
+                .is_some_and(|n| n.local == name.local)
+        });
+        if ambiguous {
+            name.to_string()
+        } else {
+            name.local.clone()
+        }
     }
 
-    fn nil(&mut self, start: Start, nillable: bool, tag: Option<String>, type_tag: Option<String>, pointer: &str) -> Result<(), Fatal> {
+    fn nil(
+        &mut self,
+        start: Start,
+        nillable: bool,
+        tag: Option<String>,
+        type_tag: Option<String>,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         if !nillable {
-            self.error(pointer, "xsi:nil is not allowed: the element is not nillable")?;
+            self.error(
+                pointer,
+                "xsi:nil is not allowed: the element is not nillable",
+            )?;
         }
         // A nil element has no content.
         if !start.empty {
@@ -436,7 +502,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         Ok(())
     }
 
-    fn unknown_attributes(&mut self, start: &Start, shape: &TypeShape, pointer: &str) -> Result<(), Fatal> {
+    fn unknown_attributes(
+        &mut self,
+        start: &Start,
+        shape: &TypeShape,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         for (name, _) in &start.attrs {
             if shape.attrs.iter().all(|a| a.name != *name) {
                 let msg = format!("unknown attribute `{}`", name.local);
@@ -448,7 +519,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
 
     /// Attributes in the schema's order (so the JSON does not depend on the
     /// order a sender happened to write them in), then undeclared ones.
-    fn attributes(&mut self, start: &Start, shape: &'c TypeShape, pointer: &str) -> Result<(), Fatal> {
+    fn attributes(
+        &mut self,
+        start: &Start,
+        shape: &'c TypeShape,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         for a in &shape.attrs {
             if let Some((_, value)) = start.attrs.iter().find(|(n, _)| *n == a.name) {
                 let mut p = pointer.to_string();
@@ -463,7 +539,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 continue;
             }
             match &shape.any_attribute {
-                Some(w) if w.namespaces.allows(&name.ns) => extra.push((name.to_string(), value.clone())),
+                Some(w) if w.namespaces.allows(&name.ns) => {
+                    extra.push((name.to_string(), value.clone()))
+                }
                 _ => {
                     let msg = format!("unknown attribute `{}`", name.local);
                     self.error(pointer, msg)?;
@@ -510,7 +588,10 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                     text.push_str(&t);
                 }
                 Ev::Start(s) => {
-                    let msg = format!("unexpected element `{}`: this element holds only text", s.name.local);
+                    let msg = format!(
+                        "unexpected element `{}`: this element holds only text",
+                        s.name.local
+                    );
                     self.error(pointer, msg)?;
                     self.skip(&s)?;
                 }
@@ -527,9 +608,14 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         loop {
             match self.next()? {
                 Ev::Text(t) if t.trim().is_empty() => {}
-                Ev::Text(_) => self.error(pointer, "text is not allowed: the element's type is empty")?,
+                Ev::Text(_) => {
+                    self.error(pointer, "text is not allowed: the element's type is empty")?
+                }
                 Ev::Start(s) => {
-                    let msg = format!("unexpected element `{}`: the element's type is empty", s.name.local);
+                    let msg = format!(
+                        "unexpected element `{}`: the element's type is empty",
+                        s.name.local
+                    );
                     self.error(pointer, msg)?;
                     self.skip(&s)?;
                 }
@@ -538,14 +624,23 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
     }
 
-    fn simple_value(&mut self, ty: TypeId, raw: &str, fixed: Option<&str>, pointer: &str) -> Result<(), Fatal> {
+    fn simple_value(
+        &mut self,
+        ty: TypeId,
+        raw: &str,
+        fixed: Option<&str>,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
         match self.simple.xml_to_json(ty, raw) {
             Ok(v) => {
                 if let Some(f) = fixed
                     && let Ok(fv) = self.simple.xml_to_json(ty, f)
                     && fv != v
                 {
-                    self.error(pointer, format!("the value must be the fixed value \"{f}\""))?;
+                    self.error(
+                        pointer,
+                        format!("the value must be the fixed value \"{f}\""),
+                    )?;
                 }
                 write_simple(&mut self.out, &v)?;
             }
@@ -603,7 +698,10 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                         mixed_index += 1;
                     } else if !t.trim().is_empty() {
                         let short: String = t.trim().chars().take(40).collect();
-                        self.error(pointer, format!("text \"{short}\" is not allowed here (element content only)"))?;
+                        self.error(
+                            pointer,
+                            format!("text \"{short}\" is not allowed here (element content only)"),
+                        )?;
                     }
                 }
                 Ev::End => break,
@@ -624,7 +722,11 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
     fn place_child(&mut self, s: Start, node: &'c Node, pointer: &str) -> Result<(), Fatal> {
         match &node.kind {
             NodeKind::Element(e) => {
-                let found = e.accepts.iter().copied().find(|a| self.schema.element(*a).name == s.name);
+                let found = e
+                    .accepts
+                    .iter()
+                    .copied()
+                    .find(|a| self.schema.element(*a).name == s.name);
                 match found {
                     Some(a) => {
                         let tag = (a != e.decl).then(|| self.schema.element(a).name.local.clone());
@@ -654,7 +756,10 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 self.element(s, e, tag, pointer)
             }
             None if w.process == ProcessContents::Strict => {
-                let msg = format!("element `{}` is not declared in the contract (processContents=strict)", s.name);
+                let msg = format!(
+                    "element `{}` is not declared in the contract (processContents=strict)",
+                    s.name
+                );
                 self.skip(&s)?;
                 self.error(pointer, msg)?;
                 self.out.null()?;
@@ -662,8 +767,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             }
             None => {
                 let xml = self.capture(s)?;
-                self.out.string(&xml)
-                    .map_err(TranslateError::Io)
+                self.out.string(&xml).map_err(TranslateError::Io)
             }
         }
     }
@@ -681,9 +785,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
         out.push('>');
         let mut stack = vec![s.name.clone()];
-        while let Some(_) = stack.last() {
+        while !stack.is_empty() {
             if out.len() > self.limits.max_text {
-                return Err(TranslateError::Limit(format!("undescribed element larger than {} bytes", self.limits.max_text)));
+                return Err(TranslateError::Limit(format!(
+                    "undescribed element larger than {} bytes",
+                    self.limits.max_text
+                )));
             }
             match self.next()? {
                 Ev::Start(c) => {
@@ -716,22 +823,40 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
 }
 
 fn prefix_for(bound: &[Vec<(String, String)>], ns: &str) -> Option<String> {
-    bound.iter().rev().flatten().find(|(_, u)| u == ns).map(|(p, _)| p.clone())
+    bound
+        .iter()
+        .rev()
+        .flatten()
+        .find(|(_, u)| u == ns)
+        .map(|(p, _)| p.clone())
 }
 
 /// Writes `<p:name ...` declaring prefixes as needed (`ns0`, `ns1`, ...).
-fn write_start(out: &mut String, s: &Start, counter: &mut usize, bound: &mut Vec<Vec<(String, String)>>) {
+fn write_start(
+    out: &mut String,
+    s: &Start,
+    counter: &mut usize,
+    bound: &mut Vec<Vec<(String, String)>>,
+) {
     let mut here: Vec<(String, String)> = Vec::new();
     // Captured content never binds a default namespace, so unprefixed names
     // are in no namespace and every namespace gets a generated prefix.
-    let mut prefix_of = |ns: &str, here: &mut Vec<(String, String)>, bound: &Vec<Vec<(String, String)>>| -> String {
+    let mut prefix_of = |ns: &str,
+                         here: &mut Vec<(String, String)>,
+                         bound: &Vec<Vec<(String, String)>>|
+     -> String {
         if ns.is_empty() {
             return String::new();
         }
         if ns == ns::XML {
             return "xml".into();
         }
-        if let Some(p) = here.iter().chain(bound.iter().rev().flatten()).find(|(_, u)| u == ns).map(|(p, _)| p.clone()) {
+        if let Some(p) = here
+            .iter()
+            .chain(bound.iter().rev().flatten())
+            .find(|(_, u)| u == ns)
+            .map(|(p, _)| p.clone())
+        {
             return p;
         }
         let p = format!("ns{counter}");
@@ -812,7 +937,10 @@ fn join(base: &str, tokens: &[String]) -> String {
     p
 }
 
-pub(crate) fn write_simple<W: Write>(out: &mut JsonWriter<W>, v: &SimpleJson<'_>) -> std::io::Result<()> {
+pub(crate) fn write_simple<W: Write>(
+    out: &mut JsonWriter<W>,
+    v: &SimpleJson<'_>,
+) -> std::io::Result<()> {
     match v {
         SimpleJson::Scalar(s) => write_scalar(out, s),
         SimpleJson::List(items) => {

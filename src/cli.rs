@@ -2,7 +2,7 @@
 //! the library so they are tested like the rest. They return `anyhow`
 //! errors: this is the edge where typed errors become messages.
 
-use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -42,38 +42,6 @@ pub fn element_name(c: &Contract, text: &str) -> anyhow::Result<QName> {
     }
 }
 
-/// The body element of a document-style operation's message.
-pub fn message_element(c: &Contract, operation: &str, message: &str) -> anyhow::Result<QName> {
-    for s in c.services() {
-        for p in &s.ports {
-            let Some(b) = c.binding(&p.binding) else {
-                continue;
-            };
-            for op in c.bound_operations(b) {
-                if op.name != operation {
-                    continue;
-                }
-                let sig = if message == "output" {
-                    &op.output
-                } else {
-                    &op.input
-                };
-                let Some(sig) = sig else {
-                    bail!("operation `{operation}` has no {message} message");
-                };
-                return match &sig.element {
-                    Some(e) => Ok(e.clone()),
-                    None => bail!(
-                        "operation `{operation}`'s {message} is not a single document-style element \
-                         (rpc style or several parts); message-level translation is not available yet"
-                    ),
-                };
-            }
-        }
-    }
-    bail!("no operation named `{operation}` in the contract")
-}
-
 /// Counts bytes read and draws a progress line on a terminal.
 struct Progress<R> {
     inner: R,
@@ -106,14 +74,8 @@ impl<R: Read> Read for Progress<R> {
     }
 }
 
-/// `soapbridge convert`.
-pub fn convert(
-    c: &Contract,
-    element: &QName,
-    to_json: bool,
-    pretty: bool,
-    file: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
+/// Opens FILE or stdin, with a progress line for large inputs on a terminal.
+fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool)> {
     let (input, total): (Box<dyn Read>, Option<u64>) = match file {
         Some(f) => {
             let h =
@@ -123,43 +85,30 @@ pub fn convert(
         }
         None => (Box::new(std::io::stdin().lock()), None),
     };
-    // A progress line only for large inputs on an interactive terminal.
     let visible = std::io::stderr().is_terminal() && total.is_none_or(|t| t > 64 << 20);
-    let input = Progress {
-        inner: input,
-        read: 0,
-        total,
-        shown: 0,
-        started: Instant::now(),
+    Ok((
+        Progress {
+            inner: input,
+            read: 0,
+            total,
+            shown: 0,
+            started: Instant::now(),
+            visible,
+        },
         visible,
-    };
-    let codec = Codec::new(c);
-    let opts = Options {
-        pretty,
-        ..Options::default()
-    };
-    let stdout = std::io::stdout().lock();
-    let out = std::io::BufWriter::with_capacity(256 << 10, stdout);
-    let result = if to_json {
-        let reader = crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
-            .context("reading the input")?;
-        codec.xml_to_json(element, reader, out, &opts).map(|_| ())
-    } else {
-        // The XML is built in memory and written only when it is valid, so a
-        // failed conversion never leaves half a document on stdout.
-        codec
-            .json_to_xml(element, BufReader::new(input), Vec::new(), &opts)
-            .and_then(|xml| {
-                let mut out = out;
-                out.write_all(&xml)?;
-                out.write_all(b"\n")?;
-                out.flush()?;
-                Ok(())
-            })
-    };
-    if visible {
-        eprintln!();
-    }
+    ))
+}
+
+/// Writes a finished XML document (built in memory, so a failed conversion
+/// never leaves half a document on stdout).
+fn write_document(out: &mut impl Write, bytes: &[u8]) -> Result<(), TranslateError> {
+    out.write_all(bytes)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn report(result: Result<(), TranslateError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(TranslateError::Invalid(errors)) => {
@@ -180,5 +129,76 @@ pub fn convert(
     }
 }
 
-#[allow(dead_code)]
-fn _assert_bufread<R: BufRead>(_: R) {}
+fn options(pretty: bool) -> Options {
+    Options {
+        pretty,
+        ..Options::default()
+    }
+}
+
+/// `soapbridge convert --element`: one document, streaming for XML input.
+pub fn convert(
+    c: &Contract,
+    element: &QName,
+    to_json: bool,
+    pretty: bool,
+    file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let (input, visible) = open(file)?;
+    let codec = Codec::new(c);
+    let opts = options(pretty);
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
+    let result = if to_json {
+        crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
+            .map_err(TranslateError::Io)
+            .and_then(|reader| {
+                codec
+                    .xml_to_json(element, reader, &mut out, &opts)
+                    .map(|_| ())
+            })
+    } else {
+        codec
+            .json_to_xml(element, BufReader::new(input), Vec::new(), &opts)
+            .and_then(|xml| write_document(&mut out, &xml))
+    };
+    if visible {
+        eprintln!();
+    }
+    report(result)
+}
+
+/// `soapbridge convert --operation`: a whole message, SOAP envelope <-> message JSON.
+pub fn convert_message(
+    c: &Contract,
+    operation: &str,
+    port: Option<&str>,
+    output: bool,
+    to_json: bool,
+    pretty: bool,
+    file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let op =
+        crate::codec::message::find_operation(c, operation, port).with_context(|| match port {
+            Some(p) => format!("no SOAP operation named `{operation}` on port `{p}`"),
+            None => format!("no SOAP operation named `{operation}` in the contract"),
+        })?;
+    let layout = crate::codec::message::layout(&op, output).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (input, _) = open(file)?;
+    let codec = Codec::new(c);
+    let opts = options(pretty);
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
+    let result = if to_json {
+        crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
+            .map_err(TranslateError::Io)
+            .and_then(|reader| {
+                codec
+                    .envelope_to_json(&layout, reader, &mut out, &opts)
+                    .map(|_| ())
+            })
+    } else {
+        codec
+            .json_to_envelope(&layout, BufReader::new(input), Vec::new(), &opts)
+            .and_then(|xml| write_document(&mut out, &xml))
+    };
+    report(result)
+}

@@ -69,13 +69,18 @@ enum Command {
         /// `Name` when the name is unique in the contract).
         #[arg(long, conflicts_with = "operation")]
         element: Option<String>,
-        /// An operation whose message to translate (document style: its
-        /// body element); use with --message.
+        /// An operation whose whole message to translate: a SOAP envelope on
+        /// the XML side, the message JSON (wrapped, bare, parts, rpc,
+        /// `$headers`) on the JSON side; use with --message.
         #[arg(long, requires = "message")]
         operation: Option<String>,
         /// Which message of --operation.
         #[arg(long, value_parser = ["input", "output"])]
         message: Option<String>,
+        /// The port whose binding to use with --operation (default: the
+        /// first SOAP port that binds it).
+        #[arg(long, requires = "operation")]
+        port: Option<String>,
         /// Output format.
         #[arg(long)]
         to: Target,
@@ -142,6 +147,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             element,
             operation,
             message,
+            port,
             to,
             pretty,
             file,
@@ -151,22 +157,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            let name = match (element, operation) {
-                (Some(e), _) => soapbridge::cli::element_name(&c, &e)?,
-                (None, Some(op)) => soapbridge::cli::message_element(
+            match (element, operation) {
+                (Some(e), _) => {
+                    let name = soapbridge::cli::element_name(&c, &e)?;
+                    soapbridge::cli::convert(
+                        &c,
+                        &name,
+                        matches!(to, Target::Json),
+                        pretty,
+                        file.as_deref(),
+                    )
+                }
+                (None, Some(op)) => soapbridge::cli::convert_message(
                     &c,
                     &op,
-                    message.as_deref().unwrap_or("input"),
-                )?,
-                (None, None) => anyhow::bail!("give --element or --operation with --message"),
-            };
-            soapbridge::cli::convert(
-                &c,
-                &name,
-                matches!(to, Target::Json),
-                pretty,
-                file.as_deref(),
-            )
+                    port.as_deref(),
+                    message.as_deref() == Some("output"),
+                    matches!(to, Target::Json),
+                    pretty,
+                    file.as_deref(),
+                ),
+                (None, None) => anyhow::bail!("give --element, or --operation with --message"),
+            }
         }
         Command::Inspect {
             wsdl,

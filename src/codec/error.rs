@@ -30,7 +30,11 @@ pub enum TranslateError {
     Xml { offset: u64, detail: String },
     /// The input is not well-formed JSON.
     #[error("malformed JSON at line {line}, column {column}: {detail}")]
-    Json { line: usize, column: usize, detail: String },
+    Json {
+        line: usize,
+        column: usize,
+        detail: String,
+    },
     /// The input breaks the contract; every violation found.
     #[error("{} contract violation{}: {}", .0.len(), if .0.len() == 1 { "" } else { "s" }, list(.0))]
     Invalid(Vec<FieldError>),

@@ -13,6 +13,7 @@ use std::io::Write;
 use super::Limits;
 use super::error::{FieldError, TranslateError, push_token};
 use super::json_tree::Json;
+use super::message::{BodyLayout, HEADERS, MessageLayout, RpcPart, envelope_ns};
 use super::shape::{
     ANY, ANY_ATTRIBUTES, Body, ELEMENT, GroupSlot, MIXED, NIL, Node, NodeKind, Shapes, TYPE,
     TypeShape, VALUE,
@@ -23,7 +24,17 @@ use crate::qname::QName;
 use crate::schema::{Compositor, Content, ElementId, Schema, Term, TypeDef, TypeId};
 use crate::xml;
 
+/// What an element needs from its declaration.
+#[derive(Clone, Copy)]
+pub(crate) struct Decl<'a> {
+    pub ty: TypeId,
+    pub nillable: bool,
+    pub fixed: Option<&'a str>,
+}
+
 pub(crate) struct JsonToXml<'c, W: Write> {
+    /// rpc/encoded: `xsi:type` on every value, SOAP-ENC arrays.
+    pub encoded: bool,
     schema: &'c Schema,
     shapes: &'c Shapes,
     simple: SimpleCodec<'c>,
@@ -183,6 +194,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         limits: &'c Limits,
     ) -> Self {
         JsonToXml {
+            encoded: false,
             schema,
             shapes,
             simple,
@@ -214,20 +226,26 @@ impl<'c, W: Write> JsonToXml<'c, W> {
     pub fn document(mut self, root: ElementId, value: &Json) -> Result<W, Fatal> {
         self.out.root_scope = self.root_scope(root, uses_xsi(value));
         self.element(root, value, "")?;
-        if self.errors.is_empty() {
-            self.out.w.flush()?;
-            Ok(self.out.w)
-        } else {
-            Err(TranslateError::Invalid(self.errors))
-        }
+        self.done()
     }
 
     /// Prefixes for every namespace reachable from the root element.
     fn root_scope(&self, root: ElementId, xsi: bool) -> Vec<(String, String)> {
+        let decl = self.schema.element(root);
         let mut namespaces = BTreeSet::new();
+        self.reachable_namespaces(vec![decl.type_id], &mut namespaces);
+        let mut scope = Vec::new();
+        if !decl.name.ns.is_empty() {
+            scope.push(("tns".to_string(), decl.name.ns.clone()));
+        }
+        finish_scope(scope, namespaces, xsi)
+    }
+
+    /// Every namespace an element of one of `types` may use, transitively
+    /// (derived types included, for `$type`).
+    fn reachable_namespaces(&self, types: Vec<TypeId>, namespaces: &mut BTreeSet<String>) {
         let mut seen_types = std::collections::HashSet::new();
-        let mut stack = vec![self.schema.element(root).type_id];
-        namespaces.insert(self.schema.element(root).name.ns.clone());
+        let mut stack = types;
         while let Some(t) = stack.pop() {
             if !seen_types.insert(t) {
                 continue;
@@ -238,6 +256,9 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             if let TypeDef::Complex(ct) = self.schema.ty(t) {
                 for a in &ct.attributes {
                     namespaces.insert(a.name.ns.clone());
+                }
+                if let Some(a) = &ct.soap_array {
+                    stack.push(a.item_type);
                 }
                 if let Content::Elements(p) = &ct.content {
                     let mut ps = vec![p];
@@ -258,21 +279,182 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     }
                 }
             }
+            if self.encoded {
+                // xsi:type names every value's type.
+                if let Some(n) = self.schema.ty(t).name() {
+                    namespaces.insert(n.ns.clone());
+                }
+            }
         }
-        namespaces.remove("");
-        namespaces.remove(ns::XML);
-        let root_ns = self.schema.element(root).name.ns.clone();
-        let mut scope = Vec::new();
-        if !root_ns.is_empty() {
-            scope.push(("tns".to_string(), root_ns.clone()));
+    }
+
+    /// Writes a whole SOAP envelope for the message JSON `value`.
+    pub fn envelope(mut self, layout: &MessageLayout, value: &Json) -> Result<W, Fatal> {
+        let env_ns = envelope_ns(layout.soap);
+        let mut namespaces = BTreeSet::new();
+        let mut types: Vec<TypeId> = layout
+            .headers
+            .iter()
+            .map(|(_, e)| self.schema.element(*e).type_id)
+            .collect();
+        for (_, e) in &layout.headers {
+            namespaces.insert(self.schema.element(*e).name.ns.clone());
         }
-        for (i, n) in (1..).zip(namespaces.into_iter().filter(|n| *n != root_ns)) {
-            scope.push((format!("ns{i}"), n));
+        match &layout.body {
+            BodyLayout::Element(e) => {
+                types.push(self.schema.element(*e).type_id);
+                namespaces.insert(self.schema.element(*e).name.ns.clone());
+            }
+            BodyLayout::Parts(parts) => {
+                for (_, e) in parts {
+                    types.push(self.schema.element(*e).type_id);
+                    namespaces.insert(self.schema.element(*e).name.ns.clone());
+                }
+            }
+            BodyLayout::Rpc { wrapper, parts } => {
+                namespaces.insert(wrapper.ns.clone());
+                for (_, p) in parts {
+                    match p {
+                        RpcPart::Type(t) => types.push(*t),
+                        RpcPart::Element(e) => {
+                            types.push(self.schema.element(*e).type_id);
+                            namespaces.insert(self.schema.element(*e).name.ns.clone());
+                        }
+                    }
+                }
+            }
         }
-        if xsi {
-            scope.push(("xsi".to_string(), ns::XSI.to_string()));
+        self.reachable_namespaces(types, &mut namespaces);
+        let mut scope = vec![("soap".to_string(), env_ns.to_string())];
+        if layout.encoded {
+            scope.push(("soapenc".to_string(), ns::SOAP11_ENC.to_string()));
+            scope.push(("xsd".to_string(), ns::XS.to_string()));
+            namespaces.remove(ns::XS);
+            namespaces.remove(ns::SOAP11_ENC);
         }
-        scope
+        namespaces.remove(env_ns);
+        self.out.root_scope = finish_scope(scope, namespaces, layout.encoded || uses_xsi(value));
+        let Json::Object(members) = value else {
+            if let (BodyLayout::Element(e), true) = (&layout.body, layout.headers.is_empty()) {
+                // A bare scalar message.
+                let e = *e;
+                self.out
+                    .start(&QName::new(env_ns, "Envelope"), &[], false)?;
+                self.out.start(&QName::new(env_ns, "Body"), &[], false)?;
+                self.element(e, value, "")?;
+                self.out.end(&QName::new(env_ns, "Body"))?;
+                self.out.end(&QName::new(env_ns, "Envelope"))?;
+                return self.done();
+            }
+            let msg = format!(
+                "expected a JSON object (the message), found {}",
+                value.kind()
+            );
+            self.error("", msg)?;
+            return self.done();
+        };
+        self.out
+            .start(&QName::new(env_ns, "Envelope"), &[], false)?;
+        // Headers.
+        if let Some(h) = value.get(HEADERS) {
+            let mut hp = String::new();
+            push_token(&mut hp, HEADERS);
+            match h {
+                Json::Object(hm) => {
+                    let mut used = vec![false; hm.len()];
+                    let mut opened = false;
+                    for (name, e) in &layout.headers {
+                        if let Some(i) = position(hm, name) {
+                            used[i] = true;
+                            if !opened {
+                                self.out.start(&QName::new(env_ns, "Header"), &[], false)?;
+                                opened = true;
+                            }
+                            let mut p = hp.clone();
+                            push_token(&mut p, name);
+                            self.element(*e, &hm[i].1, &p)?;
+                        }
+                    }
+                    if opened {
+                        self.out.end(&QName::new(env_ns, "Header"))?;
+                    }
+                    self.unknown_keys(hm, &used, &hp)?;
+                }
+                other => self.error(
+                    &hp,
+                    format!("expected a JSON object, found {}", other.kind()),
+                )?,
+            }
+        }
+        self.out.start(&QName::new(env_ns, "Body"), &[], false)?;
+        match &layout.body {
+            BodyLayout::Element(e) => {
+                let body = strip_key(value, HEADERS);
+                self.element(*e, &body, "")?;
+            }
+            BodyLayout::Parts(parts) => {
+                let mut used = vec![false; members.len()];
+                mark(members, &mut used, HEADERS);
+                for (name, e) in parts {
+                    let mut p = String::new();
+                    push_token(&mut p, name);
+                    match position(members, name) {
+                        Some(i) => {
+                            used[i] = true;
+                            self.element(*e, &members[i].1, &p)?;
+                        }
+                        None => self.error(&p, format!("missing required part `{name}`"))?,
+                    }
+                }
+                self.unknown_keys(members, &used, "")?;
+            }
+            BodyLayout::Rpc { wrapper, parts } => {
+                let mut attrs = Vec::new();
+                if layout.encoded {
+                    attrs.push((
+                        QName::new(env_ns, "encodingStyle"),
+                        ns::SOAP11_ENC.to_string(),
+                    ));
+                }
+                self.out.start(wrapper, &attrs, false)?;
+                let mut used = vec![false; members.len()];
+                mark(members, &mut used, HEADERS);
+                for (name, kind) in parts {
+                    let mut p = String::new();
+                    push_token(&mut p, name);
+                    let Some(i) = position(members, name) else {
+                        self.error(&p, format!("missing required part `{name}`"))?;
+                        continue;
+                    };
+                    used[i] = true;
+                    match kind {
+                        RpcPart::Type(t) => {
+                            let d = Decl {
+                                ty: *t,
+                                nillable: true,
+                                fixed: None,
+                            };
+                            self.typed(&QName::new("", name.clone()), d, &members[i].1, &p)?;
+                        }
+                        RpcPart::Element(e) => self.element(*e, &members[i].1, &p)?,
+                    }
+                }
+                self.unknown_keys(members, &used, "")?;
+                self.out.end(wrapper)?;
+            }
+        }
+        self.out.end(&QName::new(env_ns, "Body"))?;
+        self.out.end(&QName::new(env_ns, "Envelope"))?;
+        self.done()
+    }
+
+    fn done(mut self) -> Result<W, Fatal> {
+        if self.errors.is_empty() {
+            self.out.w.flush()?;
+            Ok(self.out.w)
+        } else {
+            Err(TranslateError::Invalid(self.errors))
+        }
     }
 
     /// One element: `value` is its JSON.
@@ -316,9 +498,26 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 }
             }
         }
-        let d = self.schema.element(decl);
-        let name = d.name.clone();
-        let mut ty = d.type_id;
+        let e = self.schema.element(decl);
+        let name = e.name.clone();
+        let d = Decl {
+            ty: e.type_id,
+            nillable: e.nillable,
+            fixed: e.fixed.as_deref(),
+        };
+        self.typed(&name, d, value, pointer)
+    }
+
+    /// Writes an element named `name` of a known type from its JSON.
+    pub(crate) fn typed(
+        &mut self,
+        name: &QName,
+        d: Decl<'_>,
+        value: &Json,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
+        let name = name.clone();
+        let mut ty = d.ty;
         let mut attrs: Vec<(QName, String)> = Vec::new();
         if let Some(t) = value.get(TYPE) {
             let mut p = pointer.to_string();
@@ -384,6 +583,20 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             self.out.start(&name, &attrs, true)?;
             return Ok(());
         }
+        if let Some(array) = self
+            .schema
+            .ty(ty)
+            .as_complex()
+            .and_then(|c| c.soap_array.clone())
+        {
+            return self.soap_array(&name, ty, &array, value, pointer);
+        }
+        if self.encoded
+            && !attrs.iter().any(|(n, _)| n.ns == ns::XSI)
+            && let Some(t) = self.xsi_type_value(ty)
+        {
+            attrs.push((QName::new(ns::XSI, "type"), t));
+        }
         let shape = self.shapes.get(self.schema, ty);
         if let Some(problem) = &shape.problem {
             return Err(TranslateError::Unsupported(format!(
@@ -398,7 +611,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             let vt = value_type(self.schema, ty).unwrap_or(ty);
             match self.simple.json_to_xml(vt, value) {
                 Ok(lex) => {
-                    if let Some(f) = &d.fixed
+                    if let Some(f) = d.fixed
                         && self.simple.xml_to_json(vt, f).ok()
                             != self.simple.xml_to_json(vt, &lex).ok()
                     {
@@ -483,6 +696,68 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `prefix:Name` of a named type (built-ins as `xs` types), for `xsi:type`.
+    fn xsi_type_value(&self, ty: TypeId) -> Option<String> {
+        let q = self.schema.ty(ty).name()?.clone();
+        let q = match crate::schema::Builtin::from_qname(&q) {
+            Some(b) => b.qname(),
+            None => q,
+        };
+        let p = self.out.prefix(&q.ns)?;
+        Some(if p.is_empty() {
+            q.local.clone()
+        } else {
+            format!("{p}:{}", q.local)
+        })
+    }
+
+    /// A SOAP-ENC array from a JSON array: `soapenc:arrayType="p:T[n]"`, items named `item`.
+    fn soap_array(
+        &mut self,
+        name: &QName,
+        ty: TypeId,
+        array: &crate::schema::SoapArray,
+        value: &Json,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
+        let Json::Array(items) = value else {
+            let msg = format!(
+                "expected a JSON array (`{}` is a SOAP-ENC array), found {}",
+                name.local,
+                value.kind()
+            );
+            return self.error(pointer, msg);
+        };
+        let item_type = self
+            .xsi_type_value(array.item_type)
+            .unwrap_or_else(|| "xsd:anyType".into());
+        let mut attrs = Vec::new();
+        if let Some(t) = self.xsi_type_value(ty) {
+            attrs.push((QName::new(ns::XSI, "type"), t));
+        }
+        attrs.push((
+            QName::new(ns::SOAP11_ENC, "arrayType"),
+            format!("{item_type}[{}]", items.len()),
+        ));
+        self.out.start(name, &attrs, items.is_empty())?;
+        if items.is_empty() {
+            return Ok(());
+        }
+        let item_name = QName::new("", "item");
+        for (i, v) in items.iter().enumerate() {
+            let mut p = pointer.to_string();
+            push_token(&mut p, &i.to_string());
+            let d = Decl {
+                ty: array.item_type,
+                nillable: true,
+                fixed: None,
+            };
+            self.typed(&item_name, d, v, &p)?;
+        }
+        self.out.end(name)?;
         Ok(())
     }
 
@@ -980,6 +1255,26 @@ fn strip_key(v: &Json, key: &str) -> Json {
         Json::Object(m) => Json::Object(m.iter().filter(|(k, _)| k != key).cloned().collect()),
         other => other.clone(),
     }
+}
+
+/// Prefixes `ns1`, `ns2`, ... for the namespaces not yet in `scope`.
+fn finish_scope(
+    mut scope: Vec<(String, String)>,
+    mut namespaces: BTreeSet<String>,
+    xsi: bool,
+) -> Vec<(String, String)> {
+    namespaces.remove("");
+    namespaces.remove(ns::XML);
+    for (_, u) in &scope {
+        namespaces.remove(u);
+    }
+    for (i, n) in (1..).zip(namespaces) {
+        scope.push((format!("ns{i}"), n));
+    }
+    if xsi && !scope.iter().any(|(_, u)| u == ns::XSI) {
+        scope.push(("xsi".to_string(), ns::XSI.to_string()));
+    }
+    scope
 }
 
 /// Does the document need the `xsi:` prefix (a null or a `$type`)?

@@ -138,11 +138,16 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_digits() {
-        let v = parse_str(r#"{"a": 12.50, "b": 123456789012345678901234567890.000000001, "c": -0, "d": 1E400}"#).unwrap();
+        let v = parse_str(
+            r#"{"a": 12.50, "b": 123456789012345678901234567890.000000001, "c": -0, "d": 1E400}"#,
+        )
+        .unwrap();
         assert_eq!(v.get("a"), Some(&Json::Number("12.50".into())));
         assert_eq!(
             v.get("b"),
-            Some(&Json::Number("123456789012345678901234567890.000000001".into()))
+            Some(&Json::Number(
+                "123456789012345678901234567890.000000001".into()
+            ))
         );
         assert_eq!(v.get("c"), Some(&Json::Number("-0".into())));
         // serde_json spells exponents canonically; the value is unchanged.
@@ -151,11 +156,21 @@ mod tests {
 
     #[test]
     fn duplicate_keys_and_trailing_garbage_are_errors() {
-        assert!(parse_str(r#"{"a": 1, "a": 2}"#).unwrap_err().to_string().contains("duplicate key `a`"));
+        assert!(
+            parse_str(r#"{"a": 1, "a": 2}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate key `a`")
+        );
         assert!(parse_str(r#"{"a": {"b": 1, "b": 1}}"#).is_err());
         assert!(parse_str(r#"{"a": 1} x"#).is_err());
         let deep = "[".repeat(10_000);
-        assert!(parse_str(&deep).unwrap_err().to_string().contains("recursion limit"));
+        assert!(
+            parse_str(&deep)
+                .unwrap_err()
+                .to_string()
+                .contains("recursion limit")
+        );
     }
 
     #[test]
@@ -164,6 +179,9 @@ mod tests {
         let Json::Object(m) = v else { panic!() };
         let keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["z", "a", "m"]);
-        assert_eq!(m[1].1, Json::Array(vec![Json::Bool(true), Json::String("s".into())]));
+        assert_eq!(
+            m[1].1,
+            Json::Array(vec![Json::Bool(true), Json::String("s".into())])
+        );
     }
 }

@@ -181,6 +181,9 @@ mod tests {
         w.begin_object().unwrap();
         w.end_object().unwrap();
         w.end_object().unwrap();
-        assert_eq!(String::from_utf8(w.into_inner()).unwrap(), "{\n  \"a\": {}\n}");
+        assert_eq!(
+            String::from_utf8(w.into_inner()).unwrap(),
+            "{\n  \"a\": {}\n}"
+        );
     }
 }

@@ -179,8 +179,8 @@ impl<'n> Matcher<'n> {
                                 return self.enter(&children[k], name, w);
                             }
                             None => {
-                                let nullable =
-                                    children.is_empty() || children.iter().any(|c| c.min == 0 || c.nullable);
+                                let nullable = children.is_empty()
+                                    || children.iter().any(|c| c.min == 0 || c.nullable);
                                 if !nullable {
                                     return Ok(Err(unexpected(&self.path, name)));
                                 }
@@ -202,8 +202,9 @@ impl<'n> Matcher<'n> {
                     }
                 }
                 Compositor::All => {
-                    let found = (0..children.len())
-                        .find(|k| children[*k].below_max(top.counts[*k]) && children[*k].can_start(name));
+                    let found = (0..children.len()).find(|k| {
+                        children[*k].below_max(top.counts[*k]) && children[*k].can_start(name)
+                    });
                     match found {
                         Some(k) => {
                             top.index = k;
@@ -222,7 +223,6 @@ impl<'n> Matcher<'n> {
         }
     }
 
-
     /// The first required child of the top `xs:all` frame that never occurred.
     fn all_missing(&self) -> Option<Mismatch> {
         let top = self.frames.last()?;
@@ -239,7 +239,12 @@ impl<'n> Matcher<'n> {
     }
 
     /// One more occurrence of child `c` of the top frame.
-    fn enter<W: Write>(&mut self, c: &'n Node, name: &QName, w: &mut JsonWriter<W>) -> std::io::Result<Result<Placed<'n>, Mismatch>> {
+    fn enter<W: Write>(
+        &mut self,
+        c: &'n Node,
+        name: &QName,
+        w: &mut JsonWriter<W>,
+    ) -> std::io::Result<Result<Placed<'n>, Mismatch>> {
         let top = self.frames.last_mut().expect("enter needs a frame");
         let first = top.count == 0;
         top.count += 1;
@@ -272,7 +277,10 @@ impl<'n> Matcher<'n> {
                 Ok(Ok(Placed { node: c, path }))
             }
             NodeKind::Group {
-                compositor, children, slot, ..
+                compositor,
+                children,
+                slot,
+                ..
             } => {
                 if let GroupSlot::Array(n) = slot {
                     if first {
@@ -290,9 +298,17 @@ impl<'n> Matcher<'n> {
                 self.frames.push(Frame {
                     children,
                     compositor: *compositor,
-                    index: if *compositor == Compositor::Choice { NONE } else { 0 },
+                    index: if *compositor == Compositor::Choice {
+                        NONE
+                    } else {
+                        0
+                    },
                     count: 0,
-                    counts: if *compositor == Compositor::All { vec![0; children.len()] } else { Vec::new() },
+                    counts: if *compositor == Compositor::All {
+                        vec![0; children.len()]
+                    } else {
+                        Vec::new()
+                    },
                     owner: Some(c),
                 });
                 self.step(name, w)
@@ -301,11 +317,19 @@ impl<'n> Matcher<'n> {
     }
 
     /// Moves past child `c` that occurred `count` times.
-    fn leave<W: Write>(c: &Node, count: u32, path: &mut Vec<String>, emit: bool, w: &mut JsonWriter<W>) -> std::io::Result<()> {
+    fn leave<W: Write>(
+        c: &Node,
+        count: u32,
+        path: &mut Vec<String>,
+        emit: bool,
+        w: &mut JsonWriter<W>,
+    ) -> std::io::Result<()> {
         if !is_array(c) {
             return Ok(());
         }
-        let Some(name) = json_name(c) else { return Ok(()) };
+        let Some(name) = json_name(c) else {
+            return Ok(());
+        };
         if count > 0 {
             if emit {
                 w.end_array()?;
@@ -324,7 +348,13 @@ impl<'n> Matcher<'n> {
     fn pop<W: Write>(&mut self, w: &mut JsonWriter<W>) -> std::io::Result<()> {
         if let Some(f) = self.frames.pop()
             && let Some(owner) = f.owner
-            && matches!(&owner.kind, NodeKind::Group { slot: GroupSlot::Array(_), .. })
+            && matches!(
+                &owner.kind,
+                NodeKind::Group {
+                    slot: GroupSlot::Array(_),
+                    ..
+                }
+            )
         {
             if self.emit {
                 w.end_object()?;
@@ -350,7 +380,10 @@ impl<'n> Matcher<'n> {
                             }
                             missing.push(Mismatch {
                                 path,
-                                message: format!("missing required element: expected {}", expected(c)),
+                                message: format!(
+                                    "missing required element: expected {}",
+                                    expected(c)
+                                ),
                             });
                         }
                         let count = top.count;
@@ -364,10 +397,14 @@ impl<'n> Matcher<'n> {
                         let nullable = top.children.is_empty()
                             || top.children.iter().any(|c| c.min == 0 || c.nullable);
                         if !nullable {
-                            let alternatives: Vec<String> = top.children.iter().map(expected).collect();
+                            let alternatives: Vec<String> =
+                                top.children.iter().map(expected).collect();
                             missing.push(Mismatch {
                                 path: self.path.clone(),
-                                message: format!("missing required element: expected {}", alternatives.join(" or ")),
+                                message: format!(
+                                    "missing required element: expected {}",
+                                    alternatives.join(" or ")
+                                ),
                             });
                         }
                     } else {
@@ -379,7 +416,10 @@ impl<'n> Matcher<'n> {
                             }
                             missing.push(Mismatch {
                                 path,
-                                message: format!("missing required element: expected {}", expected(c)),
+                                message: format!(
+                                    "missing required element: expected {}",
+                                    expected(c)
+                                ),
                             });
                         }
                         let count = top.count;

@@ -22,13 +22,14 @@ pub mod json_to_xml;
 pub mod json_tree;
 pub mod json_write;
 pub mod matcher;
+pub mod message;
 pub mod pattern;
 pub mod scalar;
 pub mod shape;
 pub mod simple;
 pub mod xml_to_json;
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 pub use error::{FieldError, TranslateError};
 
@@ -165,6 +166,83 @@ impl<'c> Codec<'c> {
     pub fn json_to_xml_string(&self, name: &QName, json: &str) -> Result<String, TranslateError> {
         let out = self.json_to_xml(name, json.as_bytes(), Vec::new(), &Options::default())?;
         String::from_utf8(out).map_err(|e| TranslateError::Unsupported(e.to_string()))
+    }
+
+    /// Translates a SOAP envelope (the operation's input or output) into the
+    /// message JSON. rpc/encoded envelopes are read whole first, to resolve
+    /// multi-reference values; everything else streams.
+    pub fn envelope_to_json<R: BufRead, W: Write>(
+        &self,
+        layout: &message::MessageLayout,
+        mut input: R,
+        output: W,
+        opts: &Options,
+    ) -> Result<W, TranslateError> {
+        let out = json_write::JsonWriter::new(output, opts.pretty);
+        if layout.encoded {
+            let mut text = String::new();
+            let limit = opts.limits.max_text as u64;
+            (&mut input)
+                .take(limit + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| TranslateError::Xml {
+                    offset: 0,
+                    detail: e.to_string(),
+                })?;
+            if text.len() as u64 > limit {
+                return Err(TranslateError::Limit(format!(
+                    "an rpc/encoded message is read whole, and this one is larger than {limit} bytes"
+                )));
+            }
+            let xml_limits = crate::xml::Limits {
+                max_depth: opts.limits.max_depth,
+                ..crate::xml::Limits::default()
+            };
+            let resolved = message::resolve_multirefs(&text, &xml_limits)?;
+            let mut t = xml_to_json::XmlToJson::new(
+                self.schema,
+                &self.shapes,
+                self.simple(),
+                resolved.as_bytes(),
+                out,
+                &opts.limits,
+            );
+            t.encoded = true;
+            return Ok(t.envelope(layout)?.into_inner());
+        }
+        let t = xml_to_json::XmlToJson::new(
+            self.schema,
+            &self.shapes,
+            self.simple(),
+            input,
+            out,
+            &opts.limits,
+        );
+        Ok(t.envelope(layout)?.into_inner())
+    }
+
+    /// Writes a SOAP envelope for the message JSON read from `input`.
+    pub fn json_to_envelope<R: std::io::Read, W: Write>(
+        &self,
+        layout: &message::MessageLayout,
+        input: R,
+        output: W,
+        opts: &Options,
+    ) -> Result<W, TranslateError> {
+        let value = json_tree::parse(input).map_err(|e| TranslateError::Json {
+            line: e.line(),
+            column: e.column(),
+            detail: e.to_string(),
+        })?;
+        let mut t = json_to_xml::JsonToXml::new(
+            self.schema,
+            &self.shapes,
+            self.simple(),
+            output,
+            &opts.limits,
+        );
+        t.encoded = layout.encoded;
+        t.envelope(layout, &value)
     }
 
     /// Convenience for small documents held in memory.

@@ -12,6 +12,7 @@ use super::Limits;
 use super::error::{FieldError, TranslateError, push_token};
 use super::json_write::JsonWriter;
 use super::matcher::Matcher;
+use super::message::{BodyLayout, HEADERS, MessageLayout, RpcPart, envelope_ns};
 use super::scalar::JsonScalar;
 use super::shape::{
     ANY_ATTRIBUTES, Body, ELEMENT, MIXED, NIL, Node, NodeKind, Shapes, TYPE, TypeShape, VALUE,
@@ -22,7 +23,7 @@ use crate::qname::QName;
 use crate::schema::{ElementId, ProcessContents, Schema, TypeDef, TypeId, Wildcard};
 
 /// A start tag, resolved and owned.
-struct Start {
+pub(crate) struct Start {
     name: QName,
     /// Attributes other than namespace declarations and `xsi:*`.
     attrs: Vec<(QName, String)>,
@@ -31,13 +32,24 @@ struct Start {
     empty: bool,
 }
 
-enum Ev {
+pub(crate) enum Ev {
     Start(Start),
     Text(String),
     End,
 }
 
+/// What an element needs from its declaration.
+#[derive(Clone, Copy)]
+pub(crate) struct Decl<'a> {
+    pub ty: TypeId,
+    pub nillable: bool,
+    pub default: Option<&'a str>,
+    pub fixed: Option<&'a str>,
+}
+
 pub(crate) struct XmlToJson<'c, R: BufRead, W: Write> {
+    /// rpc/encoded: xsi:type on every value, SOAP-ENC arrays, href/id.
+    pub encoded: bool,
     schema: &'c Schema,
     shapes: &'c Shapes,
     simple: SimpleCodec<'c>,
@@ -65,6 +77,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         config.check_end_names = true;
         config.expand_empty_elements = false;
         XmlToJson {
+            encoded: false,
             schema,
             shapes,
             simple,
@@ -199,6 +212,15 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 }
             };
             let name = QName::new(ans, l.as_ref());
+            // SOAP processing attributes (mustUnderstand, actor/role,
+            // encodingStyle) belong to the envelope, not the message; in
+            // rpc/encoded bodies so do the SOAP-ENC ones (arrayType, root, ...).
+            if name.ns == ns::SOAP11_ENV
+                || name.ns == ns::SOAP12_ENV
+                || (self.encoded && (name.ns == ns::SOAP11_ENC || name.ns == ns::SOAP12_ENC))
+            {
+                continue;
+            }
             if name.ns == ns::XSI {
                 match name.local.as_str() {
                     "type" => {
@@ -307,6 +329,293 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
     }
 
+    /// Translates a SOAP envelope into the message JSON of `layout`.
+    pub fn envelope(mut self, layout: &MessageLayout) -> Result<JsonWriter<W>, Fatal> {
+        let env_ns = envelope_ns(layout.soap);
+        let env = self.root_start()?;
+        if !env.name.is(env_ns, "Envelope") {
+            return Err(TranslateError::Unsupported(format!(
+                "expected a SOAP {} Envelope (`{{{env_ns}}}Envelope`), found `{}`",
+                layout.soap.as_str(),
+                env.name
+            )));
+        }
+        if env.empty {
+            return Err(self.xml_error("the Envelope has no Body"));
+        }
+        // The message JSON is one object, unless it is the bare content of a
+        // single element that is not an object.
+        let object = match &layout.body {
+            BodyLayout::Element(e) => {
+                let ty = self.schema.element(*e).type_id;
+                self.shapes.get(self.schema, ty).is_object() || !layout.headers.is_empty()
+            }
+            _ => true,
+        };
+        if object {
+            self.out.begin_object()?;
+        }
+        let mut body_done = false;
+        loop {
+            match self.next()? {
+                Ev::Start(s) if s.name.is(env_ns, "Header") && !body_done => {
+                    self.headers(&s, layout)?
+                }
+                Ev::Start(s) if s.name.is(env_ns, "Body") && !body_done => {
+                    self.body(&s, layout, object)?;
+                    body_done = true;
+                }
+                Ev::Start(s) => {
+                    let msg = format!("unexpected `{}` in the Envelope", s.name);
+                    self.error("", msg)?;
+                    self.skip(&s)?;
+                }
+                Ev::Text(t) if t.trim().is_empty() => {}
+                Ev::Text(_) => self.error("", "text is not allowed in the Envelope")?,
+                Ev::End => break,
+            }
+        }
+        if !body_done {
+            self.error("", "the Envelope has no Body")?;
+        }
+        if object {
+            self.out.end_object()?;
+        }
+        self.finish()
+    }
+
+    fn root_start(&mut self) -> Result<Start, Fatal> {
+        loop {
+            match self.next()? {
+                Ev::Start(s) => return Ok(s),
+                Ev::Text(t) if t.trim().is_empty() => continue,
+                Ev::Text(_) => return Err(self.xml_error("text before the root element")),
+                Ev::End => return Err(self.xml_error("unexpected end tag")),
+            }
+        }
+    }
+
+    /// After the root: only comments, PIs and white space may follow.
+    fn finish(mut self) -> Result<JsonWriter<W>, Fatal> {
+        loop {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            match self.xml.read_event_into(&mut buf) {
+                Ok(Event::Eof) => break,
+                Ok(Event::Comment(_) | Event::PI(_)) => {}
+                Ok(Event::Text(t)) if t.xml10_content().trim().is_empty() => {}
+                Ok(_) => return Err(self.xml_error("content after the root element")),
+                Err(e) => return Err(self.xml_error(e.to_string())),
+            }
+            self.buf = buf;
+        }
+        if self.errors.is_empty() {
+            self.out.finish()?;
+            Ok(self.out)
+        } else {
+            Err(TranslateError::Invalid(self.errors))
+        }
+    }
+
+    /// Declared header parts go to `$headers`; other header blocks belong to
+    /// other stages (WS-Addressing, WS-Security) and are passed over here.
+    fn headers(&mut self, header: &Start, layout: &MessageLayout) -> Result<(), Fatal> {
+        if header.empty {
+            return Ok(());
+        }
+        let mut open = false;
+        loop {
+            match self.next()? {
+                Ev::Start(s) => {
+                    let part = layout
+                        .headers
+                        .iter()
+                        .find(|(_, e)| self.schema.element(*e).name == s.name)
+                        .map(|(n, e)| (n.clone(), *e));
+                    match part {
+                        Some((name, e)) => {
+                            if !open {
+                                self.out.key(HEADERS)?;
+                                self.out.begin_object()?;
+                                open = true;
+                            }
+                            let mut p = String::new();
+                            push_token(&mut p, HEADERS);
+                            push_token(&mut p, &name);
+                            self.out.key(&name)?;
+                            self.element(s, e, None, &p)?;
+                        }
+                        None => self.skip(&s)?,
+                    }
+                }
+                Ev::Text(_) => {}
+                Ev::End => break,
+            }
+        }
+        if open {
+            self.out.end_object()?;
+        }
+        Ok(())
+    }
+
+    fn body(&mut self, body: &Start, layout: &MessageLayout, object: bool) -> Result<(), Fatal> {
+        let mut children = Vec::new();
+        if !body.empty {
+            loop {
+                match self.next()? {
+                    Ev::Start(s) => {
+                        children.push(s.name.clone());
+                        self.body_child(s, layout, object, children.len() - 1)?;
+                    }
+                    Ev::Text(t) if t.trim().is_empty() => {}
+                    Ev::Text(_) => self.error("", "text is not allowed in the Body")?,
+                    Ev::End => break,
+                }
+            }
+        }
+        // What the layout requires and did not get.
+        match &layout.body {
+            BodyLayout::Element(e) if children.is_empty() => {
+                let msg = format!(
+                    "the Body is empty: expected `{}`",
+                    self.schema.element(*e).name.local
+                );
+                self.error("", msg)?;
+            }
+            BodyLayout::Parts(parts) => {
+                for (name, e) in parts {
+                    if !children.contains(&self.schema.element(*e).name) {
+                        let mut p = String::new();
+                        push_token(&mut p, name);
+                        self.error(&p, format!("missing part `{name}`"))?;
+                    }
+                }
+            }
+            BodyLayout::Rpc { wrapper, .. } if children.is_empty() => {
+                self.error(
+                    "",
+                    format!("the Body is empty: expected `{}`", wrapper.local),
+                )?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn body_child(
+        &mut self,
+        s: Start,
+        layout: &MessageLayout,
+        object: bool,
+        index: usize,
+    ) -> Result<(), Fatal> {
+        match &layout.body {
+            BodyLayout::Element(e) => {
+                let decl = self.schema.element(*e);
+                if index > 0 || s.name != decl.name {
+                    let msg = format!(
+                        "unexpected element `{}` in the Body: expected `{}`",
+                        s.name.local, decl.name.local
+                    );
+                    self.error("", msg)?;
+                    return self.skip(&s);
+                }
+                let d = Decl {
+                    ty: decl.type_id,
+                    nillable: decl.nillable,
+                    default: decl.default.as_deref(),
+                    fixed: decl.fixed.as_deref(),
+                };
+                self.typed(s, d, None, "", object)
+            }
+            BodyLayout::Parts(parts) => match parts
+                .iter()
+                .find(|(_, e)| self.schema.element(*e).name == s.name)
+            {
+                Some((name, e)) => {
+                    let (name, e) = (name.clone(), *e);
+                    let mut p = String::new();
+                    push_token(&mut p, &name);
+                    self.out.key(&name)?;
+                    self.element(s, e, None, &p)
+                }
+                None => {
+                    let msg = format!("unexpected element `{}` in the Body", s.name.local);
+                    self.error("", msg)?;
+                    self.skip(&s)
+                }
+            },
+            BodyLayout::Rpc { wrapper, parts } => {
+                if index > 0 || s.name != *wrapper {
+                    // rpc/encoded multi-reference values were resolved before;
+                    // anything else here is out of place.
+                    let msg = format!(
+                        "unexpected element `{}` in the Body: expected `{}`",
+                        s.name.local, wrapper.local
+                    );
+                    self.error("", msg)?;
+                    return self.skip(&s);
+                }
+                self.rpc_parts(&s, parts)
+            }
+        }
+    }
+
+    /// The accessors of an rpc wrapper: one per part, named by the part
+    /// (unqualified), typed by the part's type.
+    fn rpc_parts(&mut self, wrapper: &Start, parts: &[(String, RpcPart)]) -> Result<(), Fatal> {
+        let mut seen = vec![false; parts.len()];
+        if !wrapper.empty {
+            loop {
+                match self.next()? {
+                    Ev::Start(s) => {
+                        let found = parts.iter().position(|(name, kind)| match kind {
+                            RpcPart::Type(_) => s.name.local == *name,
+                            RpcPart::Element(e) => self.schema.element(*e).name == s.name,
+                        });
+                        match found {
+                            Some(i) if !seen[i] => {
+                                seen[i] = true;
+                                let (name, kind) = parts[i].clone();
+                                let mut p = String::new();
+                                push_token(&mut p, &name);
+                                self.out.key(&name)?;
+                                match kind {
+                                    RpcPart::Type(t) => {
+                                        let d = Decl {
+                                            ty: t,
+                                            nillable: true,
+                                            default: None,
+                                            fixed: None,
+                                        };
+                                        self.typed(s, d, None, &p, false)?;
+                                    }
+                                    RpcPart::Element(e) => self.element(s, e, None, &p)?,
+                                }
+                            }
+                            _ => {
+                                let msg = format!("unexpected accessor `{}`", s.name.local);
+                                self.error("", msg)?;
+                                self.skip(&s)?;
+                            }
+                        }
+                    }
+                    Ev::Text(t) if t.trim().is_empty() => {}
+                    Ev::Text(_) => self.error("", "text is not allowed in an rpc wrapper")?,
+                    Ev::End => break,
+                }
+            }
+        }
+        for (i, (name, _)) in parts.iter().enumerate() {
+            if !seen[i] {
+                let mut p = String::new();
+                push_token(&mut p, name);
+                self.error(&p, format!("missing part `{name}`"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the JSON of one element at the writer's current position.
     /// `tag` is set when the element is a substitution member (`$element`).
     fn element(
@@ -317,13 +626,47 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         pointer: &str,
     ) -> Result<(), Fatal> {
         let d = self.schema.element(decl);
-        let mut ty = d.type_id;
+        let info = Decl {
+            ty: d.type_id,
+            nillable: d.nillable,
+            default: d.default.as_deref(),
+            fixed: d.fixed.as_deref(),
+        };
+        self.typed(start, info, tag, pointer, false)
+    }
+
+    /// Writes the JSON of an element of a known type. With `into_open`, the
+    /// element's properties go into the JSON object the caller has opened
+    /// (a wrapper element whose content is the message JSON, after `$headers`).
+    pub(crate) fn typed(
+        &mut self,
+        start: Start,
+        d: Decl<'_>,
+        tag: Option<String>,
+        pointer: &str,
+        into_open: bool,
+    ) -> Result<(), Fatal> {
+        let mut ty = d.ty;
         let mut type_tag = None;
         match &start.xsi_type {
             Some(Ok(q)) => match self.schema.global_type(q) {
+                // rpc/encoded puts xsi:type on every value, naming the
+                // declared type or a SOAP-ENC twin of it: only a complex type
+                // derived from a complex declared type changes anything.
+                Some(t)
+                    if self.encoded
+                        && !self
+                            .schema
+                            .ty(t)
+                            .as_complex()
+                            .is_some_and(|c| c.soap_array.is_none()) => {}
+                Some(t)
+                    if self.encoded
+                        && !(self.schema.ty(ty).as_complex().is_some()
+                            && self.schema.derives_from(t, ty)) => {}
                 Some(t) if self.schema.derives_from(t, ty) => {
                     if t != ty {
-                        type_tag = Some(self.type_tag(d.type_id, t));
+                        type_tag = Some(self.type_tag(d.ty, t));
                     }
                     ty = t;
                 }
@@ -364,22 +707,41 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 "cannot translate: {problem}"
             )));
         }
+        if let Some(array) = self
+            .schema
+            .ty(ty)
+            .as_complex()
+            .and_then(|c| c.soap_array.as_ref())
+        {
+            let item = array.item_type;
+            return self.soap_array(&start, item, pointer);
+        }
         let wrap = tag.is_some() || type_tag.is_some();
+        if into_open && (!shape.is_object() || wrap) {
+            return Err(TranslateError::Unsupported(format!(
+                "the message JSON of `{}` is not an object",
+                start.name.local
+            )));
+        }
         if !shape.is_object() && !wrap {
             // A scalar (or list): the element's text is the value.
             if !start.attrs.is_empty() {
                 self.unknown_attributes(&start, shape, pointer)?;
             }
             let text = self.text_only(&start, pointer)?;
-            let text = text.or_else(|| d.default.clone()).unwrap_or_default();
+            let text = text
+                .or_else(|| d.default.map(str::to_string))
+                .unwrap_or_default();
             return self.simple_value(
                 value_type(self.schema, ty).unwrap_or(ty),
                 &text,
-                d.fixed.as_deref(),
+                d.fixed,
                 pointer,
             );
         }
-        self.out.begin_object()?;
+        if !into_open {
+            self.out.begin_object()?;
+        }
         if let Some(t) = &tag {
             self.out.key(ELEMENT)?;
             self.out.string(t)?;
@@ -396,11 +758,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             Body::Simple(v) => {
                 let v = *v;
                 let text = self.text_only(&start, pointer)?;
-                let text = text.or_else(|| d.default.clone()).unwrap_or_default();
+                let text = text
+                    .or_else(|| d.default.map(str::to_string))
+                    .unwrap_or_default();
                 let mut p = pointer.to_string();
                 push_token(&mut p, VALUE);
                 self.out.key(VALUE)?;
-                self.simple_value(v, &text, d.fixed.as_deref(), &p)?;
+                self.simple_value(v, &text, d.fixed, &p)?;
             }
             Body::Elements { root, mixed } => {
                 if start.empty {
@@ -420,7 +784,41 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 }
             }
         }
-        self.out.end_object()?;
+        if !into_open {
+            self.out.end_object()?;
+        }
+        Ok(())
+    }
+
+    /// A SOAP-ENC array: every child element (whatever its name) is an item
+    /// of the array's item type; JSON is a plain array.
+    fn soap_array(&mut self, start: &Start, item: TypeId, pointer: &str) -> Result<(), Fatal> {
+        self.out.begin_array()?;
+        if !start.empty {
+            let mut i = 0usize;
+            loop {
+                match self.next()? {
+                    Ev::Start(s) => {
+                        let mut p = pointer.to_string();
+                        push_token(&mut p, &i.to_string());
+                        i += 1;
+                        let d = Decl {
+                            ty: item,
+                            nillable: true,
+                            default: None,
+                            fixed: None,
+                        };
+                        self.typed(s, d, None, &p, false)?;
+                    }
+                    Ev::Text(t) if t.trim().is_empty() => {}
+                    Ev::Text(_) => {
+                        self.error(pointer, "text is not allowed in a SOAP-ENC array")?
+                    }
+                    Ev::End => break,
+                }
+            }
+        }
+        self.out.end_array()?;
         Ok(())
     }
 

@@ -46,6 +46,9 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Stop collecting after this many contract violations.
     pub max_errors: usize,
+    /// Largest JSON input. JSON -> XML reads the JSON whole (objects are
+    /// unordered; XML content is not), so this bounds its memory.
+    pub max_json: usize,
 }
 
 impl Default for Limits {
@@ -55,7 +58,41 @@ impl Default for Limits {
             max_text: 16 * 1024 * 1024,
             max_attributes: 256,
             max_errors: 100,
+            max_json: 64 * 1024 * 1024,
         }
+    }
+}
+
+/// Reads JSON input whole, refusing more than `limit` bytes.
+fn read_json<R: Read>(input: R, limit: usize) -> Result<json_tree::Json, TranslateError> {
+    let mut limited = input.take(limit as u64 + 1);
+    let mut counted = CountingReader {
+        inner: &mut limited,
+        count: 0,
+    };
+    let parsed = json_tree::parse(&mut counted);
+    if counted.count > limit as u64 {
+        return Err(TranslateError::Limit(format!(
+            "JSON input larger than {limit} bytes"
+        )));
+    }
+    parsed.map_err(|e| TranslateError::Json {
+        line: e.line(),
+        column: e.column(),
+        detail: e.to_string(),
+    })
+}
+
+struct CountingReader<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
     }
 }
 
@@ -137,11 +174,7 @@ impl<'c> Codec<'c> {
         opts: &Options,
     ) -> Result<W, TranslateError> {
         let root = self.element(name)?;
-        let value = json_tree::parse(input).map_err(|e| TranslateError::Json {
-            line: e.line(),
-            column: e.column(),
-            detail: e.to_string(),
-        })?;
+        let value = read_json(input, opts.limits.max_json)?;
         self.json_value_to_xml(root, &value, output, opts)
     }
 
@@ -229,11 +262,7 @@ impl<'c> Codec<'c> {
         output: W,
         opts: &Options,
     ) -> Result<W, TranslateError> {
-        let value = json_tree::parse(input).map_err(|e| TranslateError::Json {
-            line: e.line(),
-            column: e.column(),
-            detail: e.to_string(),
-        })?;
+        let value = read_json(input, opts.limits.max_json)?;
         let mut t = json_to_xml::JsonToXml::new(
             self.schema,
             &self.shapes,

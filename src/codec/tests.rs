@@ -649,3 +649,28 @@ fn pretty_output_is_the_same_json() {
         serde_json::from_str(&codec.xml_to_json_string(&q("Order"), xml).unwrap()).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn json_input_is_bounded() {
+    let c = schema_only(ORDER);
+    let codec = Codec::new(&c);
+    let opts = Options {
+        limits: Limits {
+            max_json: 100,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let big = format!(r#"{{"id":"{}","qty":1,"price":1}}"#, "x".repeat(500));
+    let r = codec.json_to_xml(&q("Order"), big.as_bytes(), Vec::new(), &opts);
+    assert!(
+        matches!(r, Err(TranslateError::Limit(ref m)) if m.contains("larger than 100 bytes")),
+        "{r:?}"
+    );
+    let small = r#"{"id":"x","qty":1,"price":1}"#;
+    assert!(
+        codec
+            .json_to_xml(&q("Order"), small.as_bytes(), Vec::new(), &opts)
+            .is_ok()
+    );
+}

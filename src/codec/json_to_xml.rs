@@ -1087,6 +1087,12 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     max_depth: self.limits.max_depth,
                     ..xml::Limits::default()
                 };
+                if xml_text.trim_start().starts_with("<?") {
+                    return self.error(
+                        pointer,
+                        "an `$any` XML string must be an element, without an XML declaration",
+                    );
+                }
                 match xml::parse(xml_text, &limits) {
                     Ok(el) => {
                         if !w.namespaces.allows(&el.name.ns) {
@@ -1095,7 +1101,11 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                                 format!("element `{}` is not allowed by the wildcard", el.name),
                             );
                         }
-                        self.raw(&el)?;
+                        // Checked safe and self-contained (every prefix it uses
+                        // is declared in it, and the writer never binds a
+                        // default namespace), so it goes in verbatim: mixed
+                        // text, comments and prefixes stay as they were.
+                        self.out.w.write_all(xml_text.trim().as_bytes())?;
                     }
                     Err(e) => self.error(
                         pointer,
@@ -1134,29 +1144,6 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 ),
             )?,
         }
-        Ok(())
-    }
-
-    /// Writes a parsed XML fragment as is (with its own declarations).
-    fn raw(&mut self, el: &xml::Element) -> Result<(), Fatal> {
-        let attrs: Vec<(QName, String)> = el
-            .attrs
-            .iter()
-            .map(|a| (a.name.clone(), a.value.clone()))
-            .collect();
-        let empty = el.children.is_empty() && el.text.is_empty();
-        self.out.start(&el.name, &attrs, empty)?;
-        if empty {
-            return Ok(());
-        }
-        // The tree keeps text per element, not interleaved: text first.
-        if !el.text.is_empty() {
-            self.out.text(&el.text)?;
-        }
-        for c in &el.children {
-            self.raw(c)?;
-        }
-        self.out.end(&el.name)?;
         Ok(())
     }
 

@@ -674,3 +674,32 @@ fn json_input_is_bounded() {
             .is_ok()
     );
 }
+
+#[test]
+fn undescribed_mixed_content_round_trips_verbatim() {
+    let c = schema_only(
+        r###"<xs:element name="E"><xs:complexType><xs:sequence>
+             <xs:any namespace="##any" processContents="skip" minOccurs="0" maxOccurs="unbounded"/>
+           </xs:sequence></xs:complexType></xs:element>"###,
+    );
+    let xml = r#"<E xmlns="urn:t"><h:p xmlns:h="urn:html">Hello <h:b>big</h:b> world<!-- c --></h:p></E>"#;
+    let json = to_json(&c, "E", xml).unwrap();
+    assert_eq!(
+        json,
+        r#"{"$any":["<ns0:p xmlns:ns0=\"urn:html\">Hello <ns0:b>big</ns0:b> world</ns0:p>"]}"#
+    );
+    let back = to_xml(&c, "E", &json).unwrap();
+    assert!(
+        back.contains(r#"<ns0:p xmlns:ns0="urn:html">Hello <ns0:b>big</ns0:b> world</ns0:p>"#),
+        "{back}"
+    );
+    assert_eq!(to_json(&c, "E", &back).unwrap(), json);
+    has(
+        &errors(to_xml(&c, "E", r#"{"$any":["<?xml version='1.0'?><x/>"]}"#)),
+        "without an XML declaration",
+    );
+    has(
+        &errors(to_xml(&c, "E", r#"{"$any":["<p:x/>"]}"#)),
+        "not a well-formed XML element",
+    );
+}

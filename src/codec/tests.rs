@@ -381,7 +381,7 @@ fn wildcards_type_known_elements_and_keep_unknown_xml() {
     .unwrap();
     assert_eq!(
         json,
-        r#"{"$attributes":{"{urn:x}flag":"on"},"$any":[{"$element":"{urn:t}Known","$value":5},"<ns0:extra xmlns:ns0=\"urn:x\" a=\"1\"><ns0:deep>t &amp; u</ns0:deep></ns0:extra>"]}"#
+        r#"{"$attributes":{"{urn:x}flag":"on"},"$any":[{"$element":"{urn:t}Known","$value":5},"<x:extra xmlns:x=\"urn:x\" a=\"1\"><x:deep>t &amp; u</x:deep></x:extra>"]}"#
     );
     let back = to_xml(&c, "E", &json).unwrap();
     assert_eq!(to_json(&c, "E", &back).unwrap(), json);
@@ -676,6 +676,24 @@ fn json_input_is_bounded() {
 }
 
 #[test]
+fn undescribed_content_keeps_qname_values_and_xsi_attributes() {
+    let c = schema_only(
+        r###"<xs:element name="E"><xs:complexType><xs:sequence>
+             <xs:any namespace="##other" processContents="lax" minOccurs="0" maxOccurs="unbounded"/>
+           </xs:sequence></xs:complexType></xs:element>"###,
+    );
+    let xml = r#"<t:E xmlns:t="urn:t"><x:code xmlns:x="urn:x" xmlns:err="urn:err">err:Limit</x:code><x:n xmlns:x="urn:x" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:decimal">5.00</x:n></t:E>"#;
+    let json = to_json(&c, "E", xml).unwrap();
+    assert!(
+        json.contains(r#"xmlns:err=\"urn:err\">err:Limit"#),
+        "{json}"
+    );
+    assert!(json.contains(r#"xsi:type=\"xs:decimal\""#), "{json}");
+    let back = to_xml(&c, "E", &json).unwrap();
+    assert_eq!(to_json(&c, "E", &back).unwrap(), json);
+}
+
+#[test]
 fn undescribed_mixed_content_round_trips_verbatim() {
     let c = schema_only(
         r###"<xs:element name="E"><xs:complexType><xs:sequence>
@@ -686,11 +704,11 @@ fn undescribed_mixed_content_round_trips_verbatim() {
     let json = to_json(&c, "E", xml).unwrap();
     assert_eq!(
         json,
-        r#"{"$any":["<ns0:p xmlns:ns0=\"urn:html\">Hello <ns0:b>big</ns0:b> world</ns0:p>"]}"#
+        r#"{"$any":["<h:p xmlns:h=\"urn:html\">Hello <h:b>big</h:b> world</h:p>"]}"#
     );
     let back = to_xml(&c, "E", &json).unwrap();
     assert!(
-        back.contains(r#"<ns0:p xmlns:ns0="urn:html">Hello <ns0:b>big</ns0:b> world</ns0:p>"#),
+        back.contains(r#"<h:p xmlns:h="urn:html">Hello <h:b>big</h:b> world</h:p>"#),
         "{back}"
     );
     assert_eq!(to_json(&c, "E", &back).unwrap(), json);

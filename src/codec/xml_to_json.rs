@@ -29,6 +29,10 @@ pub(crate) struct Start {
     attrs: Vec<(QName, String)>,
     xsi_type: Option<Result<QName, String>>,
     nil: bool,
+    /// The `xsi:*` attributes as written (kept for undescribed content).
+    xsi_attrs: Vec<(QName, String)>,
+    /// Namespace declarations written on this tag (kept for undescribed content).
+    declared: Vec<(String, String)>,
     empty: bool,
 }
 
@@ -59,6 +63,8 @@ pub(crate) struct XmlToJson<'c, R: BufRead, W: Write> {
     errors: Vec<FieldError>,
     limits: &'c Limits,
     depth: usize,
+    /// Prefixes declared on the root of the undescribed element being captured.
+    root_declared: Vec<String>,
 }
 
 type Fatal = TranslateError;
@@ -87,6 +93,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             errors: Vec::new(),
             limits,
             depth: 0,
+            root_declared: Vec::new(),
         }
     }
 
@@ -187,6 +194,8 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         let mut attrs = Vec::new();
         let mut xsi_type = None;
         let mut nil = false;
+        let mut xsi_attrs = Vec::new();
+        let mut declared = Vec::new();
         for (n, a) in e.attributes().with_checks(true).enumerate() {
             if n >= self.limits.max_attributes {
                 return Err(TranslateError::Limit(format!(
@@ -200,7 +209,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 .map_err(|err| self.xml_error(err.to_string()))?
                 .into_owned();
             let key = a.key.0;
-            if key == "xmlns" || key.starts_with("xmlns:") {
+            if key == "xmlns" {
+                declared.push((String::new(), value));
+                continue;
+            }
+            if let Some(p) = key.strip_prefix("xmlns:") {
+                declared.push((p.to_string(), value));
                 continue;
             }
             let (r, l) = self.xml.resolver().resolve_attribute(a.key);
@@ -222,6 +236,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 continue;
             }
             if name.ns == ns::XSI {
+                xsi_attrs.push((name.clone(), value.clone()));
                 match name.local.as_str() {
                     "type" => {
                         let (r, l) = self
@@ -250,6 +265,8 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             attrs,
             xsi_type,
             nil,
+            xsi_attrs,
+            declared,
             empty,
         })
     }
@@ -1170,20 +1187,18 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
     }
 
-    /// Re-serializes an undescribed element with every namespace it uses
-    /// declared on its root, so the string stands alone and round-trips.
+    /// Re-serializes an undescribed element so the string stands alone and
+    /// round-trips: the namespaces its names use, the declarations written
+    /// inside it, and any outer binding whose prefix appears in its content
+    /// (QName values such as `err:Code` or `xsi:type="p:T"`) are declared on
+    /// its root; `xsi:*` attributes are kept.
     fn capture(&mut self, s: Start) -> Result<String, Fatal> {
         let mut out = String::new();
-        let mut counter = 0usize;
-        let mut bound: Vec<Vec<(String, String)>> = Vec::new();
-        write_start(&mut out, &s, &mut counter, &mut bound);
-        if s.empty {
-            out.push_str("/>");
-            return Ok(out);
-        }
-        out.push('>');
-        let mut stack = vec![s.name.clone()];
-        while !stack.is_empty() {
+        let mut emitted: Vec<Vec<(String, String)>> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        let outer = self.scope_now();
+        let root_name_end = self.capture_tag(&mut out, &s, &mut emitted, &mut names);
+        while !names.is_empty() {
             if out.len() > self.limits.max_text {
                 return Err(TranslateError::Limit(format!(
                     "undescribed element larger than {} bytes",
@@ -1192,105 +1207,177 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             }
             match self.next()? {
                 Ev::Start(c) => {
-                    write_start(&mut out, &c, &mut counter, &mut bound);
-                    if c.empty {
-                        out.push_str("/>");
-                        bound.pop();
-                    } else {
-                        out.push('>');
-                        stack.push(c.name.clone());
-                    }
+                    self.capture_tag(&mut out, &c, &mut emitted, &mut names);
                 }
                 Ev::Text(t) => escape_text(&mut out, &t),
                 Ev::End => {
-                    let name = stack.pop().unwrap_or_else(|| QName::new("", ""));
-                    let prefix = prefix_for(&bound, &name.ns);
-                    bound.pop();
+                    let n = names.pop().unwrap_or_default();
+                    emitted.pop();
                     out.push_str("</");
-                    if let Some(p) = prefix.filter(|p| !p.is_empty()) {
-                        out.push_str(&p);
-                        out.push(':');
-                    }
-                    out.push_str(&name.local);
+                    out.push_str(&n);
                     out.push('>');
                 }
             }
         }
+        // Outer bindings the content mentions by prefix (QName values).
+        let mut extra = String::new();
+        let declared_on_root: Vec<String> = self.root_declared.drain(..).collect();
+        for (p, u) in outer.iter().rev() {
+            if p.is_empty()
+                || declared_on_root.contains(p)
+                || extra.contains(&format!(" xmlns:{p}="))
+            {
+                continue;
+            }
+            if mentions_prefix(&out, p) {
+                extra.push_str(" xmlns:");
+                extra.push_str(p);
+                extra.push_str("=\"");
+                escape_attr(&mut extra, u);
+                extra.push('"');
+            }
+        }
+        out.insert_str(root_name_end, &extra);
         Ok(out)
     }
+
+    /// The namespace bindings in scope now, as (prefix, uri); `""` is the default.
+    fn scope_now(&self) -> Vec<(String, String)> {
+        self.xml
+            .resolver()
+            .bindings()
+            .map(|(p, n)| {
+                let p = match p {
+                    quick_xml::name::PrefixDeclaration::Default => String::new(),
+                    quick_xml::name::PrefixDeclaration::Named(p) => p.to_string(),
+                };
+                (p, n.0.to_string())
+            })
+            .collect()
+    }
+
+    /// Writes one start tag of undescribed content; returns the byte offset
+    /// just after the element name (where root declarations may be added).
+    fn capture_tag(
+        &mut self,
+        out: &mut String,
+        s: &Start,
+        emitted: &mut Vec<Vec<(String, String)>>,
+        names: &mut Vec<String>,
+    ) -> usize {
+        let scope = self.scope_now();
+        let is_root = emitted.is_empty() && names.is_empty();
+        let mut decls: Vec<(String, String)> = s.declared.clone();
+        let effective = |emitted: &Vec<Vec<(String, String)>>,
+                         decls: &[(String, String)],
+                         p: &str|
+         -> Option<String> {
+            decls
+                .iter()
+                .rev()
+                .chain(emitted.iter().rev().flat_map(|v| v.iter().rev()))
+                .find(|(q, _)| q == p)
+                .map(|(_, u)| u.clone())
+        };
+        let mut counter = 0usize;
+        let mut qualify = |q: &QName, element: bool, decls: &mut Vec<(String, String)>| -> String {
+            if q.ns.is_empty() {
+                if element && effective(emitted, decls, "").is_some_and(|u| !u.is_empty()) {
+                    decls.push((String::new(), String::new()));
+                }
+                return q.local.clone();
+            }
+            if q.ns == ns::XML {
+                return format!("xml:{}", q.local);
+            }
+            // A prefix already declared in the string, else the source's binding.
+            let known = decls
+                .iter()
+                .rev()
+                .chain(emitted.iter().rev().flat_map(|v| v.iter().rev()))
+                .find(|(p, u)| *u == q.ns && (element || !p.is_empty()))
+                .map(|(p, _)| p.clone())
+                .filter(|p| effective(emitted, decls, p).as_deref() == Some(q.ns.as_str()));
+            let p = match known {
+                Some(p) => p,
+                None => {
+                    let from_scope = scope
+                        .iter()
+                        .rev()
+                        .find(|(p, u)| *u == q.ns && (element || !p.is_empty()))
+                        .map(|(p, _)| p.clone());
+                    let p = match from_scope {
+                        Some(p) => p,
+                        None => loop {
+                            let p = format!("ns{counter}");
+                            counter += 1;
+                            if !scope.iter().any(|(x, _)| *x == p) {
+                                break p;
+                            }
+                        },
+                    };
+                    decls.push((p.clone(), q.ns.clone()));
+                    p
+                }
+            };
+            if p.is_empty() {
+                q.local.clone()
+            } else {
+                format!("{p}:{}", q.local)
+            }
+        };
+        let name = qualify(&s.name, true, &mut decls);
+        let mut attr_text = String::new();
+        for (n, v) in s.attrs.iter().chain(s.xsi_attrs.iter()) {
+            let an = qualify(n, false, &mut decls);
+            attr_text.push(' ');
+            attr_text.push_str(&an);
+            attr_text.push_str("=\"");
+            escape_attr(&mut attr_text, v);
+            attr_text.push('"');
+        }
+        out.push('<');
+        out.push_str(&name);
+        let name_end = out.len();
+        if is_root {
+            self.root_declared = decls.iter().map(|(p, _)| p.clone()).collect();
+        }
+        for (p, u) in &decls {
+            if p.is_empty() {
+                out.push_str(" xmlns=\"");
+            } else {
+                out.push_str(" xmlns:");
+                out.push_str(p);
+                out.push_str("=\"");
+            }
+            escape_attr(out, u);
+            out.push('"');
+        }
+        out.push_str(&attr_text);
+        if s.empty {
+            out.push_str("/>");
+        } else {
+            out.push('>');
+            emitted.push(decls);
+            names.push(name);
+        }
+        name_end
+    }
 }
 
-fn prefix_for(bound: &[Vec<(String, String)>], ns: &str) -> Option<String> {
-    bound
-        .iter()
-        .rev()
-        .flatten()
-        .find(|(_, u)| u == ns)
-        .map(|(p, _)| p.clone())
-}
-
-/// Writes `<p:name ...` declaring prefixes as needed (`ns0`, `ns1`, ...).
-fn write_start(
-    out: &mut String,
-    s: &Start,
-    counter: &mut usize,
-    bound: &mut Vec<Vec<(String, String)>>,
-) {
-    let mut here: Vec<(String, String)> = Vec::new();
-    // Captured content never binds a default namespace, so unprefixed names
-    // are in no namespace and every namespace gets a generated prefix.
-    let mut prefix_of = |ns: &str,
-                         here: &mut Vec<(String, String)>,
-                         bound: &Vec<Vec<(String, String)>>|
-     -> String {
-        if ns.is_empty() {
-            return String::new();
-        }
-        if ns == ns::XML {
-            return "xml".into();
-        }
-        if let Some(p) = here
-            .iter()
-            .chain(bound.iter().rev().flatten())
-            .find(|(_, u)| u == ns)
-            .map(|(p, _)| p.clone())
-        {
-            return p;
-        }
-        let p = format!("ns{counter}");
-        *counter += 1;
-        here.push((p.clone(), ns.to_string()));
-        p
-    };
-    let ep = prefix_of(&s.name.ns, &mut here, bound);
-    out.push('<');
-    if !ep.is_empty() {
-        out.push_str(&ep);
-        out.push(':');
-    }
-    out.push_str(&s.name.local);
-    let mut attr_text = String::new();
-    for (n, v) in &s.attrs {
-        let p = prefix_of(&n.ns, &mut here, bound);
-        attr_text.push(' ');
-        if !p.is_empty() {
-            attr_text.push_str(&p);
-            attr_text.push(':');
-        }
-        attr_text.push_str(&n.local);
-        attr_text.push_str("=\"");
-        escape_attr(&mut attr_text, v);
-        attr_text.push('"');
-    }
-    for (p, u) in &here {
-        out.push_str(" xmlns:");
-        out.push_str(p);
-        out.push_str("=\"");
-        escape_attr(out, u);
-        out.push('"');
-    }
-    out.push_str(&attr_text);
-    bound.push(here);
+/// Does `text` use `prefix:` as a QName prefix (not inside another word,
+/// such as the `p:` of `http:`)?
+fn mentions_prefix(text: &str, prefix: &str) -> bool {
+    let needle = format!("{prefix}:");
+    let is_name = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    text.match_indices(&needle).any(|(i, _)| {
+        let before_ok = text[..i].chars().next_back().is_none_or(|c| !is_name(c));
+        let after_ok = text[i + needle.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_');
+        before_ok && after_ok
+    })
 }
 
 fn escape_text(out: &mut String, t: &str) {

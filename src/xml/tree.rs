@@ -79,9 +79,13 @@ pub struct XmlError {
 /// In-scope namespace bindings, shared by every element that declares none.
 #[derive(Debug)]
 pub struct Scope {
-    /// (prefix, uri); the empty prefix is the default namespace. Later entries
-    /// shadow earlier ones.
-    bindings: Vec<(String, String)>,
+    /// (prefix, uri) declared on one element; the empty prefix is the
+    /// default namespace.
+    declared: Vec<(String, String)>,
+    /// The enclosing element's scope. A chain, not a copy: an element that
+    /// declares a namespace costs its own declarations only, whatever is in
+    /// scope above it (the chain is as long as the nesting, which is bounded).
+    parent: Option<Rc<Scope>>,
 }
 
 impl Scope {
@@ -89,25 +93,14 @@ impl Scope {
         if prefix == "xml" {
             return Some(ns::XML);
         }
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
-            .filter(|u| !u.is_empty() || prefix.is_empty())
-    }
-
-    /// All bindings in scope, innermost winning, as (prefix, uri).
-    pub fn bindings(&self) -> impl Iterator<Item = (&str, &str)> {
-        let mut seen: Vec<&str> = Vec::new();
-        self.bindings.iter().rev().filter_map(move |(p, u)| {
-            if seen.contains(&p.as_str()) {
-                None
-            } else {
-                seen.push(p);
-                Some((p.as_str(), u.as_str()))
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if let Some((_, u)) = s.declared.iter().rev().find(|(p, _)| p == prefix) {
+                return Some(u.as_str()).filter(|u| !u.is_empty() || prefix.is_empty());
             }
-        })
+            scope = s.parent.as_deref();
+        }
+        None
     }
 }
 
@@ -401,11 +394,7 @@ impl<'a> Parser<'a> {
 
         let scope = match (parent_scope, declared.is_empty()) {
             (Some(parent), true) => parent,
-            (parent, _) => {
-                let mut bindings = parent.map(|p| p.bindings.clone()).unwrap_or_default();
-                bindings.extend(declared);
-                Rc::new(Scope { bindings })
-            }
+            (parent, _) => Rc::new(Scope { declared, parent }),
         };
 
         let name = resolve_name(&scope, e.name().0, true).map_err(|kind| XmlError { pos, kind })?;

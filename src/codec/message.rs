@@ -198,9 +198,9 @@ pub fn resolve_multirefs(
             el.attrs
                 .retain(|a| !(a.name.ns.is_empty() && a.name.local == "href"));
             for a in &target.attrs {
-                if !(a.name.ns.is_empty() && a.name.local == "id")
-                    && !el.attrs.iter().any(|x| x.name == a.name)
-                {
+                let is_id = a.name.ns.is_empty() && a.name.local == "id";
+                let present = el.attrs.iter().any(|x| x.name == a.name);
+                if !is_id && !present {
                     el.attrs.push(a.clone());
                 }
             }

@@ -202,10 +202,18 @@ pub fn compile(schema: &Schema, type_id: TypeId) -> TypeShape {
             }
         })
         .collect();
+    // SOAP-ENC's typed wrappers (`soapenc:string` is xs:string plus the
+    // encoding's id/href plumbing) are plain scalars in JSON.
+    let soapenc_scalar =
+        ct.name.as_ref().is_some_and(|n| n.ns == ns::SOAP11_ENC) && matches!(body, Body::Simple(_));
     TypeShape {
         type_id,
-        attrs,
-        any_attribute: ct.any_attribute.clone(),
+        attrs: if soapenc_scalar { Vec::new() } else { attrs },
+        any_attribute: if soapenc_scalar {
+            None
+        } else {
+            ct.any_attribute.clone()
+        },
         body,
         problem,
     }

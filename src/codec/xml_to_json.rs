@@ -670,17 +670,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 // rpc/encoded puts xsi:type on every value, naming the
                 // declared type or a SOAP-ENC twin of it: only a complex type
                 // derived from a complex declared type changes anything.
-                Some(t)
-                    if self.encoded
-                        && !self
-                            .schema
-                            .ty(t)
-                            .as_complex()
-                            .is_some_and(|c| c.soap_array.is_none()) => {}
-                Some(t)
-                    if self.encoded
-                        && !(self.schema.ty(ty).as_complex().is_some()
-                            && self.schema.derives_from(t, ty)) => {}
+                Some(t) if self.encoded && !self.polymorphic(t, ty) => {}
                 Some(t) if self.schema.derives_from(t, ty) => {
                     if t != ty {
                         type_tag = Some(self.type_tag(d.ty, t));
@@ -805,6 +795,18 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             self.out.end_object()?;
         }
         Ok(())
+    }
+
+    /// rpc/encoded: does `xsi:type` name a complex (non-array) type derived
+    /// from the complex declared type, i.e. real polymorphism?
+    fn polymorphic(&self, t: TypeId, declared: TypeId) -> bool {
+        let derived_complex = self
+            .schema
+            .ty(t)
+            .as_complex()
+            .is_some_and(|c| c.soap_array.is_none());
+        let declared_complex = self.schema.ty(declared).as_complex().is_some();
+        derived_complex && declared_complex && self.schema.derives_from(t, declared)
     }
 
     /// A SOAP-ENC array: every child element (whatever its name) is an item

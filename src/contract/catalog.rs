@@ -29,10 +29,20 @@ const MAX_CHAIN: usize = 16;
 impl Catalog {
     /// Loads a catalog file and the catalogs it chains to with `nextCatalog`.
     pub fn load(path: &Path) -> Result<Catalog, LoadError> {
-        Self::load_depth(path, 0)
+        Self::load_depth(path, 0, &mut std::collections::HashSet::new())
     }
 
-    fn load_depth(path: &Path, depth: usize) -> Result<Catalog, LoadError> {
+    /// `seen` holds the catalogs already loaded: each file is read once, so
+    /// `nextCatalog` cycles and fan-outs stay linear.
+    fn load_depth(
+        path: &Path,
+        depth: usize,
+        seen: &mut std::collections::HashSet<PathBuf>,
+    ) -> Result<Catalog, LoadError> {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if !seen.insert(canonical) {
+            return Ok(Catalog::default());
+        }
         let display: Arc<str> = path.display().to_string().into();
         let top = Location {
             file: display.clone(),
@@ -45,13 +55,14 @@ impl Catalog {
                 LoadErrorKind::Limit(format!("nextCatalog chain longer than {MAX_CHAIN}")),
             ));
         }
-        let bytes = std::fs::read(path).map_err(|e| LoadError {
-            location: None,
-            kind: LoadErrorKind::Read {
-                target: display.to_string(),
-                reason: e.kind().to_string(),
-            },
-        })?;
+        let bytes = super::source::read_file_limited(path, xml::Limits::default().max_bytes)
+            .map_err(|e| LoadError {
+                location: None,
+                kind: LoadErrorKind::Read {
+                    target: display.to_string(),
+                    reason: super::source::io_reason(&e),
+                },
+            })?;
         let text =
             xml::charset::decode(&bytes, None).map_err(|e| LoadError::at(top.clone(), e.into()))?;
         let root = xml::parse(&text, &xml::Limits::default())
@@ -67,7 +78,7 @@ impl Catalog {
         }
         let base = base_of(path);
         let mut catalog = Catalog::default();
-        catalog.read_entries(&root, &base, depth, &display)?;
+        catalog.read_entries(&root, &base, depth, &display, seen)?;
         Ok(catalog)
     }
 
@@ -77,6 +88,7 @@ impl Catalog {
         base: &Base,
         depth: usize,
         display: &Arc<str>,
+        seen: &mut std::collections::HashSet<PathBuf>,
     ) -> Result<(), LoadError> {
         let base = match el.attr_ns(ns::XML, "base") {
             Some(b) => base.join(b),
@@ -118,7 +130,7 @@ impl Catalog {
                 "systemSuffix" => self
                     .suffixes
                     .push((need("systemIdSuffix")?, child_base.join(&need("uri")?).0)),
-                "group" => self.read_entries(child, &base, depth, display)?,
+                "group" => self.read_entries(child, &base, depth, display, seen)?,
                 "nextCatalog" => {
                     let target = child_base.join(&need("catalog")?).0;
                     let path = local_path(&target).ok_or_else(|| {
@@ -128,7 +140,7 @@ impl Catalog {
                             format!("`{target}` is not a local file"),
                         )
                     })?;
-                    self.next.push(Catalog::load_depth(&path, depth + 1)?);
+                    self.next.push(Catalog::load_depth(&path, depth + 1, seen)?);
                 }
                 // DTD-only entries: nothing to map for schemas.
                 "public" | "delegatePublic" | "delegateSystem" | "delegateURI" => {}
@@ -202,17 +214,47 @@ fn base_of(path: &Path) -> Base {
 }
 
 /// A catalog target as a local path (`file:` URLs or plain paths).
+/// Locations are URI references: `%20` is a space, `file:///p` a path.
 pub fn local_path(target: &str) -> Option<PathBuf> {
-    if let Some(rest) = target.strip_prefix("file://") {
-        return Some(PathBuf::from(rest));
-    }
-    if let Some(rest) = target.strip_prefix("file:") {
-        return Some(PathBuf::from(rest));
+    if target.starts_with("file:") {
+        if let Ok(u) = url::Url::parse(target)
+            && let Ok(p) = u.to_file_path()
+        {
+            return Some(p);
+        }
+        // `file:relative.xsd` (no authority): a relative path.
+        let rest = target.trim_start_matches("file:");
+        return Some(PathBuf::from(percent_decode(rest)));
     }
     if target.contains("://") {
         return None;
     }
-    Some(PathBuf::from(target))
+    Some(PathBuf::from(percent_decode(target)))
+}
+
+/// Decodes `%XX` escapes of a URI reference (invalid escapes stay as written).
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -281,6 +323,28 @@ mod tests {
         let p = write(&dir, "c.xml", "<notcatalog/>");
         let err = Catalog::load(&p).unwrap_err().to_string();
         assert!(err.contains("c.xml:1:1"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn next_catalog_fan_out_and_cycles_load_each_file_once() {
+        let dir = std::env::temp_dir().join(format!("sb-catalog-fan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..16 {
+            let next = format!(r#"<nextCatalog catalog="c{}.xml"/>"#, (i + 1) % 16);
+            write(
+                &dir,
+                &format!("c{i}.xml"),
+                &format!(
+                    r#"<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog"><uri name="urn:n{i}" uri="n{i}.xsd"/>{}</catalog>"#,
+                    next.repeat(4)
+                ),
+            );
+        }
+        let start = std::time::Instant::now();
+        let c = Catalog::load(&dir.join("c0.xml")).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert!(c.resolve("urn:n15").is_some_and(|p| p.ends_with("n15.xsd")));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

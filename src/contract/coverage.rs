@@ -43,7 +43,27 @@ pub(super) fn operation_findings(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     match &binding.protocol {
-        Protocol::Soap(_) => {}
+        Protocol::Soap(_) => {
+            // soapbridge speaks SOAP over HTTP; SOAP over JMS or MQ is not bridged.
+            let http = [
+                crate::ns::SOAP_HTTP_TRANSPORT,
+                "http://www.w3.org/2003/05/soap/bindings/HTTP/",
+            ];
+            if let Some(t) = &binding.transport
+                && !http.contains(&t.trim_end_matches('/'))
+                && !http
+                    .iter()
+                    .any(|h| h.trim_end_matches('/') == t.trim_end_matches('/'))
+            {
+                out.push(Finding::new(
+                    "non-http-transport",
+                    format!(
+                        "binding `{}` uses the transport `{t}`; soapbridge bridges SOAP over HTTP",
+                        binding.name
+                    ),
+                ));
+            }
+        }
         Protocol::Http { verb } => out.push(Finding::new(
             "http-binding",
             format!("HTTP {verb} binding: soapbridge bridges SOAP bindings only"),

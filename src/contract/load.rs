@@ -91,10 +91,32 @@ pub fn walk(root: Source, opts: &LoadOptions) -> Result<Loaded, Vec<LoadError>> 
             w.schema(d, Some(i), tns, false);
         }
     }
+    for d in w.loaded.wsdl_docs.clone() {
+        w.old_schema_drafts(d);
+    }
     let mut next = 0;
     while next < w.loaded.schemas.len() {
         w.schema_references(next);
         next += 1;
+    }
+    // Well-known namespaces a contract uses without importing them (common
+    // with SOAP-ENC in rpc/encoded contracts and with `xml:lang`) load from
+    // the built-ins, as zeep and Axis resolve them.
+    for wk in w.implicit_builtins() {
+        let i = match w.read(Source::WellKnown(wk), None) {
+            Ok(i) => i,
+            Err(e) => {
+                w.errors.push(e);
+                continue;
+            }
+        };
+        w.schema(i, None, wk.namespace.to_string(), false);
+        let n = w.loaded.schemas.len() - 1;
+        w.schema_references(n);
+        while next < w.loaded.schemas.len() {
+            w.schema_references(next);
+            next += 1;
+        }
     }
     if w.errors.is_empty() {
         Ok(w.loaded)
@@ -263,6 +285,12 @@ impl Walker<'_> {
                     .schemas
                     .iter()
                     .any(|s| s.target_ns == namespace && !self.is_builtin(s.doc));
+                // Like Xerces: a namespace that already has a schema is not
+                // imported again from another location (bundles often carry
+                // their own copy of common types, or a stale schemaLocation).
+                if already {
+                    continue;
+                }
                 let source =
                     match self
                         .resolver
@@ -296,7 +324,7 @@ impl Walker<'_> {
                 }
                 self.schema(i, None, its, false);
             } else {
-                let Some(location) = location else {
+                let Some(location) = location.filter(|l| !l.trim().is_empty()) else {
                     self.errors.push(LoadError::invalid(
                         at,
                         format!("xs:{kind}"),
@@ -363,6 +391,68 @@ impl Walker<'_> {
             },
         ));
         None
+    }
+
+    /// XML Schema drafts before 2001 are not read; say so where they are.
+    fn old_schema_drafts(&mut self, d: usize) {
+        let doc = &self.loaded.documents[d];
+        let old: Vec<Location> = doc
+            .root
+            .children
+            .iter()
+            .filter(|c| c.is(ns::WSDL, "types"))
+            .flat_map(|t| t.children.iter())
+            .filter(|c| {
+                c.name.local == "schema" && (c.name.ns == ns::XS_1999 || c.name.ns == ns::XS_2000)
+            })
+            .map(|c| Location::new(&doc.name, c.pos))
+            .collect();
+        for at in old {
+            self.errors.push(LoadError::invalid(
+                at,
+                "xs:schema",
+                "this schema uses a pre-2001 draft of XML Schema, which soapbridge does not read; \
+                 change its namespace to http://www.w3.org/2001/XMLSchema",
+            ));
+        }
+    }
+
+    /// Well-known namespaces bound (or, for `xml:`, referenced) in the loaded
+    /// documents that no loaded schema provides.
+    fn implicit_builtins(&self) -> Vec<&'static super::wellknown::WellKnown> {
+        fn walk(el: &Element, found: &mut Vec<&'static super::wellknown::WellKnown>) {
+            for (_, uri) in el.scope.declared() {
+                if let Some(w) = super::wellknown::by_namespace(uri)
+                    && !found.contains(&w)
+                {
+                    found.push(w);
+                }
+            }
+            if el.attr("ref").is_some_and(|r| r.trim().starts_with("xml:"))
+                && let Some(w) = super::wellknown::by_namespace(ns::XML)
+                && !found.contains(&w)
+            {
+                found.push(w);
+            }
+            for c in &el.children {
+                walk(c, found);
+            }
+        }
+        let mut found = Vec::new();
+        for d in &self.loaded.documents {
+            walk(&d.root, &mut found);
+        }
+        found.retain(|w| {
+            // Not already provided, and not the WSDL or envelope vocabulary
+            // itself, which contracts declare without referring to its schema.
+            w.namespace != ns::WSDL
+                && !self
+                    .loaded
+                    .schemas
+                    .iter()
+                    .any(|s| s.target_ns == w.namespace)
+        });
+        found
     }
 
     fn is_builtin(&self, doc: usize) -> bool {

@@ -277,14 +277,29 @@ impl Contract {
                 TypeDef::Complex(ct) => {
                     ct.attributes.is_empty()
                         && ct.any_attribute.is_none()
+                        && !ct.mixed
                         && match &ct.content {
                             Content::Empty => true,
-                            Content::Elements(p) => {
-                                matches!(
-                                    &p.term,
-                                    Term::Group(g) if g.compositor == crate::schema::Compositor::Sequence
-                                ) && p.max == MaxOccurs::Bounded(1)
-                            }
+                            // JAX-WS 2.x section 2.3.1.2 (iv): one sequence of
+                            // local elements: no wildcard, no choice or nested
+                            // group, no element references (nor so substitution).
+                            Content::Elements(p) => match &p.term {
+                                Term::Group(g)
+                                    if g.compositor == crate::schema::Compositor::Sequence =>
+                                {
+                                    p.max == MaxOccurs::Bounded(1)
+                                        && g.particles.iter().all(|c| match c.term {
+                                            Term::Element(e) => !self.schema.element(e).global,
+                                            _ => false,
+                                        })
+                                }
+                                // A single-child sequence may have been a lone element.
+                                Term::Element(e) => {
+                                    !self.schema.element(*e).global
+                                        && p.max == MaxOccurs::Bounded(1)
+                                }
+                                _ => false,
+                            },
                             Content::Simple(_) => false,
                         }
                 }

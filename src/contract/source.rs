@@ -140,7 +140,7 @@ impl Resolver<'_> {
             return self.target(target, namespace);
         }
         let absolute = match base {
-            _ if is_url(loc) || loc.starts_with("file:") => loc.to_string(),
+            _ if is_url(loc) || loc.starts_with("file:/") => loc.to_string(),
             Source::Remote(b) => url::Url::parse(b)
                 .and_then(|b| b.join(loc))
                 .map(|u| u.to_string())
@@ -150,7 +150,12 @@ impl Resolver<'_> {
                 })?,
             Source::File(p) => {
                 let dir = p.parent().unwrap_or(Path::new(""));
-                return Ok(Some(Source::File(dir.join(loc))));
+                // `file:x.xsd` without an authority is relative too.
+                let rel = loc
+                    .strip_prefix("file:")
+                    .filter(|r| !r.starts_with('/'))
+                    .unwrap_or(loc);
+                return Ok(Some(Source::File(dir.join(catalog::percent_decode(rel)))));
             }
             Source::WellKnown(_) => loc.to_string(),
         };
@@ -159,7 +164,21 @@ impl Resolver<'_> {
         {
             return self.target(target, namespace);
         }
-        self.target(absolute, namespace)
+        let found = self.target(absolute, namespace)?;
+        // A remote document may not reach into the local file system (its
+        // text would become part of the contract, published as `?xsd`).
+        if matches!(base, Source::Remote(_))
+            && let Some(Source::File(p)) = &found
+        {
+            return Err(LoadErrorKind::Invalid {
+                what: "location".into(),
+                detail: format!(
+                    "remote document refers to the local file `{}`; only a catalog may map remote documents to files",
+                    p.display()
+                ),
+            });
+        }
+        Ok(found)
     }
 
     fn target(
@@ -194,25 +213,18 @@ impl Resolver<'_> {
             kind,
         };
         let bytes: Vec<u8> = match &source {
-            Source::File(path) => {
-                let meta = std::fs::metadata(path).map_err(|e| {
-                    fail(LoadErrorKind::Read {
-                        target: name.to_string(),
-                        reason: io_reason(&e),
-                    })
-                })?;
-                if meta.len() > max as u64 {
-                    return Err(fail(LoadErrorKind::Limit(format!(
+            Source::File(path) => read_file_limited(path, max).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::FileTooLarge {
+                    fail(LoadErrorKind::Limit(format!(
                         "`{name}` is larger than {max} bytes"
-                    ))));
-                }
-                std::fs::read(path).map_err(|e| {
+                    )))
+                } else {
                     fail(LoadErrorKind::Read {
                         target: name.to_string(),
                         reason: io_reason(&e),
                     })
-                })?
-            }
+                }
+            })?,
             Source::Remote(url) => {
                 let fetcher = self
                     .opts
@@ -271,10 +283,36 @@ fn byte_location(name: &Arc<str>, bytes: &[u8], offset: usize) -> Location {
     }
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+/// Reads a regular file, at most `max` bytes. Devices, FIFOs and
+/// directories are refused (a `schemaLocation` of `/dev/zero` must not fill
+/// memory, nor a FIFO block the load forever).
+pub fn read_file_limited(path: &Path, max: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "file not found".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::InvalidInput => "not a regular file".into(),
         _ => e.to_string(),
     }
 }

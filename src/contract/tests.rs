@@ -608,3 +608,175 @@ fn contracts_in_utf16_and_latin1_load() {
         "{err}"
     );
 }
+
+// ---- regressions from the contract-model review ---------------------------
+
+#[test]
+fn namespace_declarations_on_many_elements_stay_cheap() {
+    let mut outer = String::new();
+    for i in 0..300 {
+        outer.push_str(&format!(" xmlns:p{i}=\"urn:p{i}\""));
+    }
+    let children = "<documentation xmlns:z=\"urn:z\"/>".repeat(5000);
+    let wsdl = format!(
+        "<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\"{outer}>{children}</definitions>"
+    );
+    let start = std::time::Instant::now();
+    load(&[("ns.wsdl", &wsdl)]).unwrap();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn devices_and_fifos_are_not_read_as_schemas() {
+    let wsdl = format!(
+        r#"<definitions {DEFS} targetNamespace="urn:svc">
+  <types><xs:schema targetNamespace="urn:svc"><xs:include schemaLocation="/dev/zero"/></xs:schema></types>
+</definitions>"#
+    );
+    let err = err_text(load(&[("z.wsdl", &wsdl)]));
+    assert!(
+        err.contains("cannot read `/dev/zero`: not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_remote_document_may_not_refer_to_local_files() {
+    let opts = LoadOptions {
+        allow_remote: true,
+        ..LoadOptions::default()
+    };
+    let r = source::Resolver { opts: &opts };
+    let base = Source::Remote("http://schemas.example.com/a.xsd".into());
+    let err = r
+        .locate(&base, Some("file:///etc/passwd"), None)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("remote document refers to the local file"),
+        "{err}"
+    );
+    // Relative references stay remote.
+    match r.locate(&base, Some("b.xsd"), None).unwrap() {
+        Some(Source::Remote(u)) => assert_eq!(u, "http://schemas.example.com/b.xsd"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn soap_encoding_resolves_without_an_import() {
+    let wsdl = format!(
+        r#"<definitions {DEFS} xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:tns="urn:s" targetNamespace="urn:s">
+  <types><xs:schema targetNamespace="urn:s">
+    <xs:complexType name="Names"><xs:complexContent><xs:restriction base="soapenc:Array">
+      <xs:attribute ref="soapenc:arrayType" wsdl:arrayType="xs:string[]"/></xs:restriction></xs:complexContent></xs:complexType>
+  </xs:schema></types>
+  <message name="M"><part name="s" type="soapenc:string"/><part name="n" type="tns:Names"/></message>
+</definitions>"#
+    );
+    let c = load(&[("e.wsdl", &wsdl)]).unwrap();
+    assert!(
+        c.documents
+            .iter()
+            .any(|d| &*d.name == "builtin:soap-encoding-1.1")
+    );
+}
+
+#[test]
+fn pre_2001_schema_drafts_are_named_not_silently_dropped() {
+    let wsdl = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:xsd="http://www.w3.org/1999/XMLSchema" targetNamespace="urn:q">
+  <types>
+    <xsd:schema targetNamespace="urn:q"/>
+  </types>
+</definitions>"#;
+    let err = err_text(load(&[("old.wsdl", wsdl)]));
+    assert!(
+        err.contains("old.wsdl:3:5: invalid xs:schema: this schema uses a pre-2001 draft"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_namespace_already_loaded_is_not_imported_again() {
+    let b = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:b"><xs:element name="B" type="xs:int"/></xs:schema>"#;
+    let wsdl = format!(
+        r#"<definitions {DEFS} targetNamespace="urn:svc">
+  <types>
+    <xs:schema targetNamespace="urn:one"><xs:import namespace="urn:b" schemaLocation="b.xsd"/></xs:schema>
+    <xs:schema targetNamespace="urn:two"><xs:import namespace="urn:b" schemaLocation="b-copy.xsd"/></xs:schema>
+    <xs:schema targetNamespace="urn:three"><xs:import namespace="urn:b" schemaLocation="stale/missing.xsd"/></xs:schema>
+  </types>
+</definitions>"#
+    );
+    let c = load(&[("d.wsdl", &wsdl), ("b.xsd", b), ("b-copy.xsd", b)]).unwrap();
+    assert!(c.schema.global_element(&q("urn:b", "B")).is_some());
+}
+
+#[test]
+fn locations_are_uri_references() {
+    let t = r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:svc"><xs:element name="T" type="xs:int"/></xs:schema>"#;
+    let wsdl = format!(
+        r#"<definitions {DEFS} targetNamespace="urn:svc">
+  <types><xs:schema targetNamespace="urn:svc"><xs:include schemaLocation="My%20Types.xsd"/></xs:schema></types>
+</definitions>"#
+    );
+    let c = load(&[("p.wsdl", &wsdl), ("My Types.xsd", t)]).unwrap();
+    assert!(c.schema.global_element(&q("urn:svc", "T")).is_some());
+}
+
+#[test]
+fn wrapped_means_what_jax_ws_means() {
+    let wsdl = format!(
+        r#"<definitions {DEFS} xmlns:tns="urn:w" targetNamespace="urn:w">
+  <types><xs:schema targetNamespace="urn:w" elementFormDefault="qualified">
+    <xs:element name="G" type="xs:int"/>
+    <xs:element name="Ok"><xs:complexType><xs:sequence><xs:element name="a" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="Any"><xs:complexType><xs:sequence><xs:any/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="Choice"><xs:complexType><xs:sequence><xs:choice><xs:element name="a" type="xs:int"/></xs:choice></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="Ref"><xs:complexType><xs:sequence><xs:element ref="tns:G"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="Mixed"><xs:complexType mixed="true"><xs:sequence><xs:element name="a" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
+  </xs:schema></types>
+  <message name="Ok"><part name="p" element="tns:Ok"/></message>
+  <message name="Any"><part name="p" element="tns:Any"/></message>
+  <message name="Choice"><part name="p" element="tns:Choice"/></message>
+  <message name="Ref"><part name="p" element="tns:Ref"/></message>
+  <message name="Mixed"><part name="p" element="tns:Mixed"/></message>
+  <portType name="PT">
+    <operation name="Ok"><input message="tns:Ok"/></operation>
+    <operation name="Any"><input message="tns:Any"/></operation>
+    <operation name="Choice"><input message="tns:Choice"/></operation>
+    <operation name="Ref"><input message="tns:Ref"/></operation>
+    <operation name="Mixed"><input message="tns:Mixed"/></operation>
+  </portType>
+  <binding name="B" type="tns:PT"><soap:binding style="document" transport="http://www.w3.org/2010/soapjms/"/>
+    <operation name="Ok"><input><soap:body use="literal"/></input></operation>
+    <operation name="Any"><input><soap:body use="literal"/></input></operation>
+    <operation name="Choice"><input><soap:body use="literal"/></input></operation>
+    <operation name="Ref"><input><soap:body use="literal"/></input></operation>
+    <operation name="Mixed"><input><soap:body use="literal"/></input></operation>
+  </binding>
+</definitions>"#
+    );
+    let c = load(&[("w.wsdl", &wsdl)]).unwrap();
+    let b = c.binding(&q("urn:w", "B")).unwrap();
+    let ops = c.bound_operations(b);
+    let wrapped: Vec<(&str, bool)> = ops.iter().map(|o| (o.name.as_str(), o.wrapped)).collect();
+    assert_eq!(
+        wrapped,
+        [
+            ("Ok", true),
+            ("Any", false),
+            ("Choice", false),
+            ("Ref", false),
+            ("Mixed", false)
+        ]
+    );
+    assert!(
+        ops[0]
+            .findings
+            .iter()
+            .any(|f| f.construct == "non-http-transport"),
+        "{:?}",
+        ops[0].findings
+    );
+}

@@ -77,10 +77,19 @@ struct Builder<'a> {
     /// How many base types, groups and attribute groups are being built one
     /// inside another; bounded so a hostile chain cannot exhaust the stack.
     nesting: usize,
+    /// Particles and attribute uses created or copied so far; bounded so
+    /// group references and derivation chains cannot expand without limit.
+    budget_used: usize,
+    budget_exhausted: bool,
     /// Where each global name was first defined, for duplicate errors.
     first_seen: HashMap<(u8, QName), (Location, bool)>,
     errors: Vec<LoadError>,
 }
+
+/// Most particles and attribute uses a schema may expand to (each group
+/// reference and each derivation copies what it inherits). Real contracts
+/// stay in the tens of thousands; a schema built to explode stops here.
+pub const MAX_EXPANSION: usize = 1_000_000;
 
 /// Deepest chain of derivations or group references built one inside another.
 /// Real schemas stay far below (derivation chains of 5 to 20); a deeper chain
@@ -170,20 +179,22 @@ impl<'a> Builder<'a> {
             attribute_nodes: IndexMap::new(),
             first_seen: HashMap::new(),
             nesting: 0,
+            budget_used: 0,
+            budget_exhausted: false,
             errors: Vec::new(),
         }
     }
 
-    fn loc(&self, doc: usize, el: &Element) -> Location {
+    fn loc(&self, doc: usize, el: &'a Element) -> Location {
         Location::new(&self.docs[doc].file, el.pos)
     }
 
-    fn error(&mut self, doc: usize, el: &Element, kind: LoadErrorKind) {
+    fn error(&mut self, doc: usize, el: &'a Element, kind: LoadErrorKind) {
         let loc = self.loc(doc, el);
         self.errors.push(LoadError::at(loc, kind));
     }
 
-    fn invalid(&mut self, doc: usize, el: &Element, what: &str, detail: impl Into<String>) {
+    fn invalid(&mut self, doc: usize, el: &'a Element, what: &str, detail: impl Into<String>) {
         self.error(
             doc,
             el,
@@ -195,7 +206,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Resolves a QName-valued attribute, applying chameleon re-targeting.
-    fn qname(&mut self, doc: usize, el: &Element, value: &str) -> Option<QName> {
+    fn qname(&mut self, doc: usize, el: &'a Element, value: &str) -> Option<QName> {
         match el.resolve_qname(value) {
             Ok(mut q) => {
                 if q.ns.is_empty() && self.docs[doc].chameleon {
@@ -219,7 +230,7 @@ impl<'a> Builder<'a> {
     /// Registers a global name; returns false (and reports) on a duplicate.
     /// A built-in well-known schema never conflicts with a user's document of
     /// the same namespace: the user's wins.
-    fn claim(&mut self, kind: u8, rk: RefKind, name: &QName, doc: usize, el: &Element) -> bool {
+    fn claim(&mut self, kind: u8, rk: RefKind, name: &QName, doc: usize, el: &'a Element) -> bool {
         let here = self.loc(doc, el);
         let builtin = self.docs[doc].builtin;
         match self.first_seen.get(&(kind, name.clone())) {
@@ -356,10 +367,48 @@ impl<'a> Builder<'a> {
             self.elements[id.0 as usize] = Some(decl);
         }
         self.resolve_substitution_groups(&nodes);
+        // Anonymous complex types found on the way (building them may find more).
+        loop {
+            let mut pending: Vec<TypeId> = self
+                .type_state
+                .iter()
+                .filter(|(_, s)| **s == State::Pending)
+                .map(|(id, _)| *id)
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            pending.sort();
+            for id in pending {
+                self.ensure_type(id);
+            }
+        }
+    }
+
+    /// Accounts for `n` particles or attribute uses; false (reported once)
+    /// when the schema expands beyond [`MAX_EXPANSION`].
+    fn charge(&mut self, n: usize, d: usize, el: &'a Element) -> bool {
+        if self.budget_exhausted {
+            return false;
+        }
+        self.budget_used = self.budget_used.saturating_add(n);
+        if self.budget_used > MAX_EXPANSION {
+            self.budget_exhausted = true;
+            self.error(
+                d,
+                el,
+                LoadErrorKind::Limit(format!(
+                    "the schema's content models expand to more than {MAX_EXPANSION} particles and attributes \
+                     (group references or derivation chains that multiply content)"
+                )),
+            );
+            return false;
+        }
+        true
     }
 
     /// Enters one more level of nested building, or reports the limit.
-    fn enter(&mut self, d: usize, el: &Element) -> bool {
+    fn enter(&mut self, d: usize, el: &'a Element) -> bool {
         if self.nesting >= MAX_NESTING {
             self.error(
                 d,
@@ -376,7 +425,7 @@ impl<'a> Builder<'a> {
 
     /// Starts building a named group or attribute group: reports a cycle
     /// (the name is already being built) or the nesting limit.
-    fn begin_named(&mut self, kind: RefKind, name: &QName, d: usize, node: &Element) -> bool {
+    fn begin_named(&mut self, kind: RefKind, name: &QName, d: usize, node: &'a Element) -> bool {
         if !self.building.insert((kind, name.clone())) {
             self.error(
                 d,
@@ -420,7 +469,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Resolves a type reference to an id, reporting unresolved names.
-    fn type_ref(&mut self, d: usize, el: &Element, value: &str) -> Option<TypeId> {
+    fn type_ref(&mut self, d: usize, el: &'a Element, value: &str) -> Option<TypeId> {
         let q = self.qname(d, el, value)?;
         if let Some(b) = Builtin::from_qname(&q) {
             return Some(self.schema.builtin(b));
@@ -442,7 +491,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A base type must be complete before its derivations are computed.
-    fn base_ref(&mut self, d: usize, el: &Element, value: &str) -> Option<TypeId> {
+    fn base_ref(&mut self, d: usize, el: &'a Element, value: &str) -> Option<TypeId> {
         let id = self.type_ref(d, el, value)?;
         if self.type_state.get(&id) == Some(&State::Building) {
             let name = self.qname(d, el, value)?;
@@ -476,7 +525,7 @@ impl<'a> Builder<'a> {
         id
     }
 
-    fn documentation(el: &Element) -> Option<String> {
+    fn documentation(el: &'a Element) -> Option<String> {
         let ann = el.child(ns::XS, "annotation")?;
         let text: Vec<String> = ann
             .children
@@ -489,14 +538,14 @@ impl<'a> Builder<'a> {
     }
 
     /// Children in the XSD namespace other than annotations.
-    fn xs_children(el: &Element) -> impl Iterator<Item = &Element> {
+    fn xs_children(el: &'a Element) -> impl Iterator<Item = &'a Element> {
         el.children_in(ns::XS)
             .filter(|c| c.name.local != "annotation")
     }
 
     // ---- simple types -------------------------------------------------------------
 
-    fn simple_type(&mut self, d: usize, node: &Element, name: Option<QName>) -> SimpleType {
+    fn simple_type(&mut self, d: usize, node: &'a Element, name: Option<QName>) -> SimpleType {
         let location = Some(self.loc(d, node));
         let documentation = Self::documentation(node);
         let any_simple = self.schema.builtin(Builtin::AnySimpleType);
@@ -586,7 +635,7 @@ impl<'a> Builder<'a> {
         st
     }
 
-    fn anonymous_simple(&mut self, d: usize, node: &Element) -> TypeId {
+    fn anonymous_simple(&mut self, d: usize, node: &'a Element) -> TypeId {
         let st = self.simple_type(d, node, None);
         self.alloc_type(TypeDef::Simple(st))
     }
@@ -599,7 +648,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Reads facet children of a restriction over the inherited facets.
-    fn facets(&mut self, d: usize, restriction: &Element, facets: &mut Facets) {
+    fn facets(&mut self, d: usize, restriction: &'a Element, facets: &mut Facets) {
         let mut enumeration = Vec::new();
         let mut patterns = Vec::new();
         for f in Self::xs_children(restriction) {
@@ -689,7 +738,7 @@ impl<'a> Builder<'a> {
 
     // ---- complex types --------------------------------------------------------------
 
-    fn complex_type(&mut self, d: usize, node: &Element, name: Option<QName>) -> ComplexType {
+    fn complex_type(&mut self, d: usize, node: &'a Element, name: Option<QName>) -> ComplexType {
         let mut ct = ComplexType {
             name,
             base: Some(self.schema.builtin(Builtin::AnyType)),
@@ -733,7 +782,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The model group particle directly inside `node` (sequence/choice/all/group).
-    fn content_particle(&mut self, d: usize, node: &Element) -> Option<Particle> {
+    fn content_particle(&mut self, d: usize, node: &'a Element) -> Option<Particle> {
         let child = Self::xs_children(node).find(|c| {
             matches!(
                 c.name.local.as_str(),
@@ -743,7 +792,7 @@ impl<'a> Builder<'a> {
         self.particle(d, child)
     }
 
-    fn complex_content(&mut self, d: usize, cc: &Element, ct: &mut ComplexType) {
+    fn complex_content(&mut self, d: usize, cc: &'a Element, ct: &mut ComplexType) {
         let Some(der) = Self::xs_children(cc).next() else {
             self.invalid(d, cc, "complexContent", "needs an extension or restriction");
             return;
@@ -783,6 +832,10 @@ impl<'a> Builder<'a> {
             }
             None => return,
         };
+        let inherited = content_size(&base_content) + base_attrs.len();
+        if !self.charge(inherited, d, der) {
+            return;
+        }
         let own = self.content_particle(d, der);
         let (own_attrs, own_any) = self.attribute_decls(d, der);
         match derivation {
@@ -830,7 +883,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn simple_content(&mut self, d: usize, sc: &Element, ct: &mut ComplexType) {
+    fn simple_content(&mut self, d: usize, sc: &'a Element, ct: &mut ComplexType) {
         let Some(der) = Self::xs_children(sc).next() else {
             self.invalid(d, sc, "simpleContent", "needs an extension or restriction");
             return;
@@ -912,7 +965,7 @@ impl<'a> Builder<'a> {
 
     /// `wsdl:arrayType="tns:Item[]"` on the `soapenc:arrayType` attribute, or
     /// a single repeating element, gives the array's item type.
-    fn soap_array(&mut self, d: usize, der: &Element, ct: &ComplexType) -> Option<SoapArray> {
+    fn soap_array(&mut self, d: usize, der: &'a Element, ct: &ComplexType) -> Option<SoapArray> {
         for a in der.children.iter().filter(|c| c.is(ns::XS, "attribute")) {
             let Some(raw) = a.attr_ns(ns::WSDL, "arrayType") else {
                 continue;
@@ -949,7 +1002,7 @@ impl<'a> Builder<'a> {
 
     // ---- particles --------------------------------------------------------------------
 
-    fn occurs(&mut self, d: usize, el: &Element) -> (u32, MaxOccurs) {
+    fn occurs(&mut self, d: usize, el: &'a Element) -> (u32, MaxOccurs) {
         let min = match el.attr("minOccurs").map(str::trim) {
             None => 1,
             Some(v) => v.parse().unwrap_or_else(|_| {
@@ -991,7 +1044,10 @@ impl<'a> Builder<'a> {
         (min, max)
     }
 
-    fn particle(&mut self, d: usize, el: &Element) -> Option<Particle> {
+    fn particle(&mut self, d: usize, el: &'a Element) -> Option<Particle> {
+        if !self.charge(1, d, el) {
+            return None;
+        }
         let (min, max) = self.occurs(d, el);
         let term = match el.name.local.as_str() {
             "element" => Term::Element(self.element_particle(d, el)?),
@@ -1012,7 +1068,11 @@ impl<'a> Builder<'a> {
                     );
                     return None;
                 }
-                Term::Group(self.named_group(&name)?)
+                let g = self.named_group(&name)?;
+                if !self.charge(group_size(&g), d, el) {
+                    return None;
+                }
+                Term::Group(g)
             }
             "sequence" | "choice" | "all" => Term::Group(self.model_group(d, el, None)),
             "any" => Term::Any(self.wildcard(d, el)),
@@ -1025,7 +1085,7 @@ impl<'a> Builder<'a> {
         Some(Particle { min, max, term })
     }
 
-    fn model_group(&mut self, d: usize, el: &Element, name: Option<QName>) -> ModelGroup {
+    fn model_group(&mut self, d: usize, el: &'a Element, name: Option<QName>) -> ModelGroup {
         let compositor = match el.name.local.as_str() {
             "choice" => Compositor::Choice,
             "all" => Compositor::All,
@@ -1070,7 +1130,7 @@ impl<'a> Builder<'a> {
         Some(group)
     }
 
-    fn wildcard(&mut self, d: usize, el: &Element) -> Wildcard {
+    fn wildcard(&mut self, d: usize, el: &'a Element) -> Wildcard {
         let tns = self.tns(d).to_string();
         let namespaces = match el.attr("namespace").map(str::trim) {
             None | Some("##any") => NamespaceConstraint::Any,
@@ -1103,7 +1163,7 @@ impl<'a> Builder<'a> {
 
     // ---- elements ------------------------------------------------------------------------
 
-    fn element_particle(&mut self, d: usize, el: &Element) -> Option<ElementId> {
+    fn element_particle(&mut self, d: usize, el: &'a Element) -> Option<ElementId> {
         if let Some(r) = el.attr("ref") {
             let name = self.qname(d, el, r)?;
             return match self.schema.global_elements.get(&name) {
@@ -1131,7 +1191,7 @@ impl<'a> Builder<'a> {
         Some(id)
     }
 
-    fn element_decl(&mut self, d: usize, el: &Element, global: bool) -> ElementDecl {
+    fn element_decl(&mut self, d: usize, el: &'a Element, global: bool) -> ElementDecl {
         let local = el.attr("name").unwrap_or_default();
         let qualified = global
             || match el.attr("form") {
@@ -1147,9 +1207,15 @@ impl<'a> Builder<'a> {
             .find(|c| matches!(c.name.local.as_str(), "complexType" | "simpleType"));
         let type_id = match (el.attr("type"), inline) {
             (Some(t), _) => self.type_ref(d, el, t),
+            // Anonymous complex types are built later, like named ones: built
+            // now, one that extends the named type being built (recursion
+            // through an element, which is valid) would look circular.
             (None, Some(inner)) => Some(if inner.name.local == "complexType" {
-                let ct = self.complex_type(d, inner, None);
-                self.alloc_type(TypeDef::Complex(ct))
+                let id = TypeId(self.types.len() as u32);
+                self.types.push(None);
+                self.type_nodes.insert(id, (d, inner));
+                self.type_state.insert(id, State::Pending);
+                id
             } else {
                 self.anonymous_simple(d, inner)
             }),
@@ -1171,7 +1237,10 @@ impl<'a> Builder<'a> {
     }
 
     fn resolve_substitution_groups(&mut self, nodes: &[(ElementId, Node<'a>)]) {
-        let mut heads: Vec<(ElementId, ElementId, bool)> = Vec::new();
+        // member -> (head, declared without a type of its own)
+        let mut heads: HashMap<ElementId, (ElementId, bool)> = HashMap::new();
+        let mut order: Vec<ElementId> = Vec::new();
+        let mut where_: HashMap<ElementId, Node<'a>> = HashMap::new();
         for (id, (d, node)) in nodes {
             let Some(raw) = node.attr("substitutionGroup") else {
                 continue;
@@ -1186,7 +1255,9 @@ impl<'a> Builder<'a> {
                     let untyped = node.attr("type").is_none()
                         && !Self::xs_children(node)
                             .any(|c| matches!(c.name.local.as_str(), "complexType" | "simpleType"));
-                    heads.push((*id, head, untyped));
+                    heads.insert(*id, (head, untyped));
+                    order.push(*id);
+                    where_.insert(*id, (*d, *node));
                 }
                 None => self.error(
                     *d,
@@ -1198,42 +1269,49 @@ impl<'a> Builder<'a> {
                 ),
             }
         }
-        for &(member, head, _) in &heads {
+        for (member, (head, _)) in &heads {
             if let Some(Some(m)) = self.elements.get_mut(member.0 as usize) {
-                m.substitution_group = Some(head);
+                m.substitution_group = Some(*head);
             }
         }
-        // Untyped members take their head's type; chains need repeated passes.
-        for _ in 0..heads.len() {
-            let mut changed = false;
-            for &(member, head, untyped) in &heads {
-                if !untyped {
-                    continue;
+        // Untyped members take their head's type, following the chain once
+        // per member with memoisation (linear overall).
+        let mut resolved: HashMap<ElementId, TypeId> = HashMap::new();
+        for &member in &order {
+            let mut chain = Vec::new();
+            let mut cur = member;
+            let ty = loop {
+                if let Some(t) = resolved.get(&cur) {
+                    break Some(*t);
                 }
-                let head_type = self.elements[head.0 as usize].as_ref().map(|h| h.type_id);
-                if let (Some(t), Some(Some(m))) =
-                    (head_type, self.elements.get_mut(member.0 as usize))
-                    && m.type_id != t
-                {
-                    m.type_id = t;
-                    changed = true;
+                match heads.get(&cur) {
+                    Some((head, true)) => {
+                        if chain.contains(&cur) || chain.len() > heads.len() {
+                            break None;
+                        }
+                        chain.push(cur);
+                        cur = *head;
+                    }
+                    _ => break self.elements[cur.0 as usize].as_ref().map(|e| e.type_id),
                 }
-            }
-            if !changed {
-                break;
+            };
+            if let Some(t) = ty {
+                for c in chain {
+                    resolved.insert(c, t);
+                    if let Some(Some(e)) = self.elements.get_mut(c.0 as usize) {
+                        e.type_id = t;
+                    }
+                }
             }
         }
         // Transitive membership: every ancestor head gets the member.
-        for &(member, head, _) in &heads {
-            let mut cur = Some(head);
-            let mut seen = HashSet::new();
+        let mut seen_pairs: HashSet<(ElementId, ElementId)> = HashSet::new();
+        for &member in &order {
+            let (d, node) = where_[&member];
+            let mut cur = heads.get(&member).map(|(h, _)| *h);
+            let mut visited = HashSet::new();
             while let Some(h) = cur {
-                if !seen.insert(h) {
-                    let (d, node) = nodes
-                        .iter()
-                        .find(|(id, _)| *id == member)
-                        .map(|(_, n)| *n)
-                        .expect("member comes from nodes");
+                if !visited.insert(h) || h == member {
                     let name = self.elements[member.0 as usize]
                         .as_ref()
                         .map(|e| e.name.clone())
@@ -1248,13 +1326,13 @@ impl<'a> Builder<'a> {
                     );
                     break;
                 }
-                let list = self.schema.substitutes.entry(h).or_default();
-                if !list.contains(&member) {
-                    list.push(member);
+                if !self.charge(1, d, node) {
+                    return;
                 }
-                cur = self.elements[h.0 as usize]
-                    .as_ref()
-                    .and_then(|e| e.substitution_group);
+                if seen_pairs.insert((h, member)) {
+                    self.schema.substitutes.entry(h).or_default().push(member);
+                }
+                cur = heads.get(&h).map(|(hh, _)| *hh);
             }
         }
     }
@@ -1273,7 +1351,7 @@ impl<'a> Builder<'a> {
         Some(decl.attr)
     }
 
-    fn attribute_decl(&mut self, d: usize, el: &Element, global: bool) -> AttrDecl {
+    fn attribute_decl(&mut self, d: usize, el: &'a Element, global: bool) -> AttrDecl {
         let use_ = el.attr("use").map(str::trim).unwrap_or("optional");
         let required = use_ == "required";
         let prohibited = use_ == "prohibited";
@@ -1385,8 +1463,8 @@ impl<'a> Builder<'a> {
     }
 
     /// The attribute declarations directly inside `el`, attribute groups expanded.
-    fn attribute_decls(&mut self, d: usize, el: &Element) -> (Vec<AttrDecl>, Option<Wildcard>) {
-        let mut out: Vec<AttrDecl> = Vec::new();
+    fn attribute_decls(&mut self, d: usize, el: &'a Element) -> (Vec<AttrDecl>, Option<Wildcard>) {
+        let mut out: IndexMap<QName, AttrDecl> = IndexMap::new();
         let mut any = None;
         for c in Self::xs_children(el) {
             match c.name.local.as_str() {
@@ -1412,7 +1490,9 @@ impl<'a> Builder<'a> {
                         );
                         continue;
                     }
-                    if let Some(g) = self.attribute_group(&name) {
+                    if let Some(g) = self.attribute_group(&name)
+                        && self.charge(g.attributes.len(), d, c)
+                    {
                         for a in g.attributes {
                             push_attr(
                                 &mut out,
@@ -1431,7 +1511,7 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
-        (out, any)
+        (out.into_values().collect(), any)
     }
 
     // ---- finishing ----------------------------------------------------------------------------
@@ -1492,28 +1572,47 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Particles in a model group, nested ones included.
+fn group_size(g: &ModelGroup) -> usize {
+    g.particles.iter().map(particle_size).sum::<usize>() + 1
+}
+
+fn particle_size(p: &Particle) -> usize {
+    match &p.term {
+        Term::Group(g) => group_size(g),
+        _ => 1,
+    }
+}
+
+fn content_size(c: &Content) -> usize {
+    match c {
+        Content::Elements(p) => particle_size(p),
+        _ => 1,
+    }
+}
+
 fn bool_attr(el: &Element, name: &str) -> bool {
     matches!(el.attr(name).map(str::trim), Some("true" | "1"))
 }
 
 /// Replaces a same-named declaration (a restriction restating an attribute)
 /// or appends.
-fn push_attr(out: &mut Vec<AttrDecl>, decl: AttrDecl) {
-    match out.iter_mut().find(|a| a.attr.name == decl.attr.name) {
-        Some(slot) => *slot = decl,
-        None => out.push(decl),
-    }
+fn push_attr(out: &mut IndexMap<QName, AttrDecl>, decl: AttrDecl) {
+    out.insert(decl.attr.name.clone(), decl);
 }
 
 /// Inherited attributes first, then the derivation's own; `prohibited`
 /// removes an inherited one.
 fn merge_attributes(base: Vec<AttributeUse>, own: Vec<AttrDecl>) -> Vec<AttributeUse> {
-    let mut out = base;
+    let mut out: IndexMap<QName, AttributeUse> =
+        base.into_iter().map(|a| (a.name.clone(), a)).collect();
     for decl in own {
-        out.retain(|a| a.name != decl.attr.name);
-        if !decl.prohibited {
-            out.push(decl.attr);
+        // A restated attribute takes the base's place in the order.
+        if decl.prohibited {
+            out.shift_remove(&decl.attr.name);
+        } else {
+            out.insert(decl.attr.name.clone(), decl.attr);
         }
     }
-    out
+    out.into_values().collect()
 }

@@ -632,3 +632,115 @@ fn deeply_nested_anonymous_types_load_within_the_depth_limit() {
     let c = schema_only(&body);
     assert!(c.schema.elements.len() > 80);
 }
+
+// ---- regressions from the contract-model review ---------------------------
+
+#[test]
+fn recursion_through_an_anonymous_extension_loads() {
+    let c = schema_only(
+        r#"<xs:complexType name="Node"><xs:sequence>
+             <xs:element name="label" type="xs:string"/>
+             <xs:element name="child" minOccurs="0"><xs:complexType><xs:complexContent>
+               <xs:extension base="tns:Node"><xs:attribute name="pos" type="xs:int"/></xs:extension>
+             </xs:complexContent></xs:complexType></xs:element>
+           </xs:sequence></xs:complexType>"#,
+    );
+    let node = c.schema.global_type(&t("Node")).unwrap();
+    let child = flat_elements(&c.schema, &complex(&c.schema, node).content)[1].0;
+    let anon = complex(&c.schema, child.type_id);
+    assert_eq!(anon.base, Some(node));
+    assert_eq!(anon.attributes[0].name.local, "pos");
+    assert_eq!(
+        flat_elements(&c.schema, &anon.content).len(),
+        2,
+        "base content first"
+    );
+}
+
+#[test]
+fn group_recursion_through_an_element_loads() {
+    let c = schema_only(
+        r#"<xs:group name="Expr"><xs:choice>
+             <xs:element name="lit" type="xs:int"/>
+             <xs:element name="add"><xs:complexType><xs:sequence>
+               <xs:group ref="tns:Expr" minOccurs="2" maxOccurs="2"/></xs:sequence></xs:complexType></xs:element>
+           </xs:choice></xs:group>
+           <xs:element name="E"><xs:complexType><xs:group ref="tns:Expr"/></xs:complexType></xs:element>"#,
+    );
+    assert!(c.schema.groups.contains_key(&t("Expr")));
+}
+
+#[test]
+fn exponential_group_references_hit_the_expansion_limit() {
+    let mut body = String::from(
+        r#"<xs:group name="G0"><xs:sequence><xs:element name="e" type="xs:int"/></xs:sequence></xs:group>"#,
+    );
+    for i in 1..30 {
+        body.push_str(&format!(
+            r#"<xs:group name="G{i}"><xs:sequence><xs:group ref="tns:G{p}"/><xs:group ref="tns:G{p}"/></xs:sequence></xs:group>"#,
+            p = i - 1
+        ));
+    }
+    let start = std::time::Instant::now();
+    let err = schema_errors(&body);
+    assert!(
+        err.contains("expand to more than"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn base_first_derivation_chains_hit_the_expansion_limit() {
+    let mut body = String::from(
+        r#"<xs:complexType name="T0"><xs:sequence><xs:element name="f0" type="xs:int"/></xs:sequence></xs:complexType>"#,
+    );
+    for i in 1..2000 {
+        body.push_str(&format!(
+            r#"<xs:complexType name="T{i}"><xs:complexContent><xs:extension base="tns:T{p}"><xs:sequence><xs:element name="f{i}" type="xs:int"/></xs:sequence></xs:extension></xs:complexContent></xs:complexType>"#,
+            p = i - 1
+        ));
+    }
+    assert!(schema_errors(&body).contains("expand to more than"));
+}
+
+#[test]
+fn substitution_chains_resolve_types_in_linear_time() {
+    // Declared in reverse, untyped members: each takes the type at the chain's root.
+    let mut body = String::new();
+    for i in (1..400).rev() {
+        body.push_str(&format!(
+            r#"<xs:element name="e{i}" substitutionGroup="tns:e{}"/>"#,
+            i - 1
+        ));
+    }
+    body.push_str(r#"<xs:element name="e0" type="xs:int"/>"#);
+    let c = schema_only(&body);
+    let e0 = c.schema.global_element(&t("e0")).unwrap();
+    let last = c.schema.global_element(&t("e399")).unwrap();
+    assert_eq!(
+        c.schema.element(last).type_id,
+        c.schema.builtin(Builtin::Int)
+    );
+    assert_eq!(c.schema.substitutes[&e0].len(), 399);
+}
+
+#[test]
+fn many_attributes_in_one_type_load_quickly() {
+    let mut body = String::from(r#"<xs:element name="E"><xs:complexType>"#);
+    for i in 0..20_000 {
+        body.push_str(&format!(r#"<xs:attribute name="a{i}" type="xs:string"/>"#));
+    }
+    body.push_str("</xs:complexType></xs:element>");
+    let start = std::time::Instant::now();
+    let c = schema_only(&body);
+    let e = c.schema.global_element(&t("E")).unwrap();
+    assert_eq!(
+        complex(&c.schema, c.schema.element(e).type_id)
+            .attributes
+            .len(),
+        20_000
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}

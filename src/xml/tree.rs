@@ -89,6 +89,11 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The namespaces declared on this element itself (not inherited).
+    pub fn declared(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.declared.iter().map(|(p, u)| (p.as_str(), u.as_str()))
+    }
+
     pub fn resolve_prefix(&self, prefix: &str) -> Option<&str> {
         if prefix == "xml" {
             return Some(ns::XML);

@@ -120,16 +120,71 @@ impl<'n> Matcher<'n> {
         name: &QName,
         w: &mut JsonWriter<W>,
     ) -> std::io::Result<Result<Placed<'n>, Mismatch>> {
-        let mut trial = Matcher {
-            frames: self.frames.clone(),
-            path: self.path.clone(),
-            emit: false,
-        };
-        let mut sink = JsonWriter::new(std::io::sink(), false);
-        if let Err(m) = trial.step(name, &mut sink)? {
-            return Ok(Err(m));
+        if !self.fits(name) {
+            // Rare: replay on a copy to learn exactly what was expected.
+            let mut trial = Matcher {
+                frames: self.frames.clone(),
+                path: self.path.clone(),
+                emit: false,
+            };
+            let mut sink = JsonWriter::new(std::io::sink(), false);
+            return match trial.step(name, &mut sink)? {
+                Err(m) => Ok(Err(m)),
+                Ok(_) => Ok(Err(unexpected(&self.path, name))),
+            };
         }
         self.step(name, w)
+    }
+
+    /// Would `name` be placed? The same walk as `step`, read-only: frames
+    /// that `step` would finish are passed over, their parents consulted.
+    fn fits(&self, name: &QName) -> bool {
+        for f in self.frames.iter().rev() {
+            let children = f.children;
+            match f.compositor {
+                Compositor::Sequence => {
+                    let (mut i, mut c) = (f.index, f.count);
+                    while i < children.len() {
+                        let ch = &children[i];
+                        if ch.below_max(c) && ch.can_start(name) {
+                            return true;
+                        }
+                        if !ch.satisfied(c) {
+                            return false;
+                        }
+                        i += 1;
+                        c = 0;
+                    }
+                }
+                Compositor::Choice => {
+                    if f.index == NONE {
+                        if children.iter().any(|c| c.can_start(name)) {
+                            return true;
+                        }
+                        if !(children.is_empty() || children.iter().any(|c| c.min == 0 || c.nullable)) {
+                            return false;
+                        }
+                    } else {
+                        let ch = &children[f.index];
+                        if ch.below_max(f.count) && ch.can_start(name) {
+                            return true;
+                        }
+                        if !ch.satisfied(f.count) {
+                            return false;
+                        }
+                    }
+                }
+                Compositor::All => {
+                    if (0..children.len()).any(|k| children[k].below_max(f.counts[k]) && children[k].can_start(name)) {
+                        return true;
+                    }
+                    if (0..children.len()).any(|k| !children[k].satisfied(f.counts[k])) {
+                        return false;
+                    }
+                }
+            }
+        }
+        false
     }
 
     fn step<W: Write>(

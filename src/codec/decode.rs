@@ -141,3 +141,86 @@ mod tests {
         assert!(all(&le, None).is_err());
     }
 }
+
+/// Bounds what quick-xml buffers: it reads a whole text node, comment or tag
+/// before the translator sees it, so a 1 GB text node would be held whole
+/// before any size check. This reader fails once a run of bytes without `<`
+/// or `>` grows past `limit`, keeping memory near the limit.
+pub struct MarkupGuard<R: BufRead> {
+    inner: R,
+    run: usize,
+    limit: usize,
+}
+
+impl<R: BufRead> MarkupGuard<R> {
+    pub fn new(inner: R, limit: usize) -> Self {
+        MarkupGuard {
+            inner,
+            run: 0,
+            limit,
+        }
+    }
+}
+
+impl<R: BufRead> Read for MarkupGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for MarkupGuard<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.run > self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a text value, comment or tag longer than {} bytes",
+                    self.limit
+                ),
+            ));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let seen = &buf[..amt.min(buf.len())];
+            match seen.iter().rposition(|b| *b == b'<' || *b == b'>') {
+                Some(p) => self.run = seen.len() - p - 1,
+                None => self.run += seen.len(),
+            }
+        }
+        self.inner.consume(amt);
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn long_runs_without_markup_fail_early() {
+        let mut ok = String::new();
+        MarkupGuard::new(&b"<a>short</a>"[..], 10)
+            .read_to_string(&mut ok)
+            .unwrap();
+        assert_eq!(ok, "<a>short</a>");
+        let long = format!("<a>{}</a>", "x".repeat(1 << 20));
+        let mut reader = MarkupGuard::new(
+            io::BufReader::with_capacity(4096, long.as_bytes()),
+            64 << 10,
+        );
+        let mut sink = Vec::new();
+        let err = reader.read_to_end(&mut sink).unwrap_err();
+        assert!(err.to_string().contains("longer than 65536 bytes"));
+        assert!(
+            sink.len() < 80 << 10,
+            "stopped near the limit, read {}",
+            sink.len()
+        );
+    }
+}

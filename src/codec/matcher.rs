@@ -161,7 +161,9 @@ impl<'n> Matcher<'n> {
                         if children.iter().any(|c| c.can_start(name)) {
                             return true;
                         }
-                        if !(children.is_empty() || children.iter().any(|c| c.min == 0 || c.nullable)) {
+                        if !(children.is_empty()
+                            || children.iter().any(|c| c.min == 0 || c.nullable))
+                        {
                             return false;
                         }
                     } else {
@@ -175,7 +177,9 @@ impl<'n> Matcher<'n> {
                     }
                 }
                 Compositor::All => {
-                    if (0..children.len()).any(|k| children[k].below_max(f.counts[k]) && children[k].can_start(name)) {
+                    if (0..children.len())
+                        .any(|k| children[k].below_max(f.counts[k]) && children[k].can_start(name))
+                    {
                         return true;
                     }
                     if (0..children.len()).any(|k| !children[k].satisfied(f.counts[k])) {

@@ -152,6 +152,7 @@ impl<'c> Codec<'c> {
     ) -> Result<W, TranslateError> {
         let root = self.element(name)?;
         let out = json_write::JsonWriter::new(output, opts.pretty);
+        let input = decode::MarkupGuard::new(input, opts.limits.max_text);
         let t = xml_to_json::XmlToJson::new(
             self.schema,
             &self.shapes,
@@ -243,6 +244,7 @@ impl<'c> Codec<'c> {
             t.encoded = true;
             return Ok(t.envelope(layout)?.into_inner());
         }
+        let input = decode::MarkupGuard::new(input, opts.limits.max_text);
         let t = xml_to_json::XmlToJson::new(
             self.schema,
             &self.shapes,

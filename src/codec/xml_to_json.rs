@@ -123,6 +123,10 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             buf.clear();
             let (resolved, event) = match self.xml.read_resolved_event_into(&mut buf) {
                 Ok((r, e)) => (resolve_owned(r), e),
+                Err(quick_xml::Error::Io(io)) if io.kind() == std::io::ErrorKind::InvalidData => {
+                    // The input guard (size of one text run) or the decoder.
+                    return Err(TranslateError::Limit(io.to_string()));
+                }
                 Err(e) => {
                     let err = TranslateError::Xml {
                         offset: self.xml.error_position(),

@@ -123,8 +123,8 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             buf.clear();
             let (resolved, event) = match self.xml.read_resolved_event_into(&mut buf) {
                 Ok((r, e)) => (resolve_owned(r), e),
-                Err(quick_xml::Error::Io(io)) if io.kind() == std::io::ErrorKind::InvalidData => {
-                    // The input guard (size of one text run) or the decoder.
+                Err(quick_xml::Error::Io(io)) if io.kind() == std::io::ErrorKind::FileTooLarge => {
+                    // The input guard: one text run, comment or tag too long.
                     return Err(TranslateError::Limit(io.to_string()));
                 }
                 Err(e) => {

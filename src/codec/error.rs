@@ -65,6 +65,10 @@ fn list(errors: &[FieldError]) -> String {
 /// Appends one RFC 6901 reference token to a pointer.
 pub fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
+    if !token.contains(['~', '/']) {
+        pointer.push_str(token);
+        return;
+    }
     for c in token.chars() {
         match c {
             '~' => pointer.push_str("~0"),

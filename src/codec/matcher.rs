@@ -48,8 +48,14 @@ pub struct Matcher<'n> {
 /// Where a placed element goes.
 pub struct Placed<'n> {
     pub node: &'n Node,
-    /// Pointer tokens of the value, relative to the enclosing object.
-    pub path: Vec<String>,
+    /// The value's last pointer token (see [`Matcher::pointer`]).
+    pub leaf: Leaf<'n>,
+}
+
+#[derive(Clone, Copy)]
+pub enum Leaf<'n> {
+    Key(&'n str),
+    Index(u32),
 }
 
 fn json_name(n: &Node) -> Option<&str> {
@@ -110,6 +116,23 @@ impl<'n> Matcher<'n> {
             path: Vec::new(),
             emit,
         }
+    }
+
+    /// The JSON Pointer of the element just placed, below `base`.
+    pub fn pointer(&self, base: &str, placed: &Placed<'_>) -> String {
+        let mut p = String::with_capacity(base.len() + 32);
+        p.push_str(base);
+        for t in &self.path {
+            super::error::push_token(&mut p, t);
+        }
+        match placed.leaf {
+            Leaf::Key(k) => super::error::push_token(&mut p, k),
+            Leaf::Index(i) => {
+                use std::fmt::Write as _;
+                let _ = write!(p, "/{i}");
+            }
+        }
+        p
     }
 
     /// Places the next child element. A misplaced element leaves the state
@@ -313,27 +336,23 @@ impl<'n> Matcher<'n> {
         let occurrence = top.count - 1;
         match &c.kind {
             NodeKind::Element(_) | NodeKind::Any { .. } => {
-                let key = json_name(c).unwrap_or_default().to_string();
-                let path = if is_array(c) {
+                let key = json_name(c).unwrap_or_default();
+                let leaf = if is_array(c) {
                     if first {
                         if self.emit {
-                            w.key(&key)?;
+                            w.key(key)?;
                             w.begin_array()?;
                         }
-                        self.path.push(key);
+                        self.path.push(key.to_string());
                     }
-                    let mut p = self.path.clone();
-                    p.push(occurrence.to_string());
-                    p
+                    Leaf::Index(occurrence)
                 } else {
                     if self.emit {
-                        w.key(&key)?;
+                        w.key(key)?;
                     }
-                    let mut p = self.path.clone();
-                    p.push(key);
-                    p
+                    Leaf::Key(key)
                 };
-                Ok(Ok(Placed { node: c, path }))
+                Ok(Ok(Placed { node: c, leaf }))
             }
             NodeKind::Group {
                 compositor,

@@ -65,6 +65,8 @@ pub(crate) struct XmlToJson<'c, R: BufRead, W: Write> {
     depth: usize,
     /// Prefixes declared on the root of the undescribed element being captured.
     root_declared: Vec<String>,
+    /// Deliver white-space-only text (for text values and mixed content).
+    keep_blank: bool,
 }
 
 type Fatal = TranslateError;
@@ -94,6 +96,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             limits,
             depth: 0,
             root_declared: Vec::new(),
+            keep_blank: false,
         }
     }
 
@@ -139,6 +142,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 Event::Start(e) => Some(Ev::Start(self.start(&e, resolved, false)?)),
                 Event::Empty(e) => Some(Ev::Start(self.start(&e, resolved, true)?)),
                 Event::End(_) => Some(Ev::End),
+                // White space between elements is dropped without a copy
+                // unless the caller reads text (simple values, mixed content).
+                Event::Text(t)
+                    if !self.keep_blank && t.bytes().all(|b| b.is_ascii_whitespace()) =>
+                {
+                    None
+                }
                 Event::Text(t) => Some(Ev::Text(t.xml10_content().into_owned())),
                 Event::CData(t) => Some(Ev::Text(t.xml10_content().into_owned())),
                 Event::GeneralRef(r) => {
@@ -991,6 +1001,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
     /// Reads the text of an element that may hold no child elements.
     /// `None` when the element is empty.
     fn text_only(&mut self, start: &Start, pointer: &str) -> Result<Option<String>, Fatal> {
+        let saved = std::mem::replace(&mut self.keep_blank, true);
+        let r = self.text_only_inner(start, pointer);
+        self.keep_blank = saved;
+        r
+    }
+
+    fn text_only_inner(&mut self, start: &Start, pointer: &str) -> Result<Option<String>, Fatal> {
         if start.empty {
             return Ok(None);
         }
@@ -1077,6 +1094,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
     }
 
     fn children(&mut self, root: &'c Node, mixed: bool, pointer: &str) -> Result<(), Fatal> {
+        let saved = std::mem::replace(&mut self.keep_blank, mixed);
+        let r = self.children_inner(root, mixed, pointer);
+        self.keep_blank = saved;
+        r
+    }
+
+    fn children_inner(&mut self, root: &'c Node, mixed: bool, pointer: &str) -> Result<(), Fatal> {
         let mut m = Matcher::new(root, !mixed);
         if mixed {
             self.out.key(MIXED)?;
@@ -1099,7 +1123,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                                 self.out.key(&s.name.local)?;
                                 cp
                             } else {
-                                join(pointer, &p.path)
+                                m.pointer(pointer, &p)
                             };
                             self.place_child(s, p.node, &child_pointer)?;
                             if mixed {
@@ -1199,6 +1223,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
     /// (QName values such as `err:Code` or `xsi:type="p:T"`) are declared on
     /// its root; `xsi:*` attributes are kept.
     fn capture(&mut self, s: Start) -> Result<String, Fatal> {
+        let saved = std::mem::replace(&mut self.keep_blank, true);
+        let r = self.capture_inner(s);
+        self.keep_blank = saved;
+        r
+    }
+
+    fn capture_inner(&mut self, s: Start) -> Result<String, Fatal> {
         let mut out = String::new();
         let mut emitted: Vec<Vec<(String, String)>> = Vec::new();
         let mut names: Vec<String> = Vec::new();

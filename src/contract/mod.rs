@@ -112,18 +112,40 @@ impl Contract {
         let Some(pt) = self.definitions.port_types.get(&binding.port_type) else {
             return Vec::new();
         };
-        let bound: HashMap<&str, &crate::wsdl::BindingOperation> = binding
-            .operations
-            .iter()
-            .map(|b| (b.name.as_str(), b))
-            .collect();
+        let mut bound: HashMap<&str, Vec<&crate::wsdl::BindingOperation>> = HashMap::new();
+        for b in &binding.operations {
+            bound.entry(b.name.as_str()).or_default().push(b);
+        }
         let mut uses: HashMap<&str, usize> = HashMap::new();
         for op in &pt.operations {
             *uses.entry(op.name.as_str()).or_default() += 1;
         }
         let mut out = Vec::with_capacity(pt.operations.len());
         for op in &pt.operations {
-            let bop = bound.get(op.name.as_str()).copied();
+            let candidates = bound
+                .get(op.name.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            // Overloaded operations are told apart by their input/output names.
+            let names = |b: &crate::wsdl::BindingOperation| {
+                let name = |m: &Option<crate::wsdl::BindingMessage>| {
+                    m.as_ref().and_then(|m| m.name.clone())
+                };
+                (name(&b.input), name(&b.output))
+            };
+            let wanted = (
+                op.input.as_ref().and_then(|m| m.name.clone()),
+                op.output.as_ref().and_then(|m| m.name.clone()),
+            );
+            let bop = match candidates {
+                [] => None,
+                [one] => Some(*one),
+                many => many
+                    .iter()
+                    .copied()
+                    .find(|b| names(b) == wanted)
+                    .or(Some(many[0])),
+            };
             out.push(self.bind(binding, op, bop, uses[op.name.as_str()] > 1));
         }
         out

@@ -3,6 +3,8 @@
 //! `interop` feature, against independent implementations (python zeep).
 
 mod cli;
+mod convert;
 #[cfg(feature = "interop")]
 mod interop;
+mod roundtrip;
 mod util;

@@ -52,6 +52,9 @@ struct XmlOut<W: Write> {
     local: Vec<Vec<(String, String)>>,
     counter: usize,
     root_written: bool,
+    /// Declarations the next start tag must carry (for QName values such as
+    /// an `xsi:type` naming a type outside the root's namespaces).
+    pending: Vec<(String, String)>,
 }
 
 impl<W: Write> XmlOut<W> {
@@ -75,7 +78,7 @@ impl<W: Write> XmlOut<W> {
         attrs: &[(QName, String)],
         empty: bool,
     ) -> std::io::Result<()> {
-        let mut decls: Vec<(String, String)> = Vec::new();
+        let mut decls: Vec<(String, String)> = std::mem::take(&mut self.pending);
         let qualified = |ns: &str, decls: &mut Vec<(String, String)>, this: &mut Self| -> String {
             if ns.is_empty() {
                 return String::new();
@@ -86,7 +89,7 @@ impl<W: Write> XmlOut<W> {
             {
                 return p.to_string();
             }
-            let p = format!("ns{}", this.counter);
+            let p = format!("n{}_", this.counter);
             this.counter += 1;
             decls.push((p.clone(), ns.to_string()));
             p
@@ -204,6 +207,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 local: Vec::new(),
                 counter: 0,
                 root_written: false,
+                pending: Vec::new(),
             },
             errors: Vec::new(),
             limits,
@@ -543,7 +547,14 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     let prefix = self.out.prefix(&q.ns).map(str::to_string);
                     let lexical = match prefix {
                         Some(p) if !p.is_empty() => format!("{p}:{}", q.local),
-                        _ => q.local.clone(),
+                        _ if q.ns.is_empty() => q.local.clone(),
+                        _ => {
+                            // Not declared on the root: declare it on this element.
+                            let p = format!("n{}_", self.out.counter);
+                            self.out.counter += 1;
+                            self.out.pending.push((p.clone(), q.ns.clone()));
+                            format!("{p}:{}", q.local)
+                        }
                     };
                     attrs.push((QName::new(ns::XSI, "type"), lexical));
                     ty = c;

@@ -403,6 +403,20 @@ impl<'n> Matcher<'n> {
         w: &mut JsonWriter<W>,
     ) -> std::io::Result<()> {
         if !is_array(c) {
+            // An inline sequence (or all) passed over entirely: its repeating
+            // properties are still there, as empty arrays.
+            if count == 0
+                && let NodeKind::Group {
+                    compositor,
+                    children,
+                    slot: GroupSlot::Inline,
+                } = &c.kind
+                && *compositor != Compositor::Choice
+            {
+                for child in children {
+                    Self::leave(child, 0, path, emit, w)?;
+                }
+            }
             return Ok(());
         }
         let Some(name) = json_name(c) else {

@@ -232,6 +232,9 @@ impl<'s> SimpleCodec<'s> {
                     let mut parts = Vec::new();
                     for (i, v) in items.iter().enumerate() {
                         match self.json_to_xml(*item, v) {
+                            Ok(p) if p.is_empty() => errors.push(format!(
+                                "list item {i} is empty: list items are separated by white space"
+                            )),
                             Ok(p) if p.contains(char::is_whitespace) => errors
                                 .push(format!("list item {i}: {} contains white space", quote(&p))),
                             Ok(p) => parts.push(p),

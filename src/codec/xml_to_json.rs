@@ -67,6 +67,8 @@ pub(crate) struct XmlToJson<'c, R: BufRead, W: Write> {
     root_declared: Vec<String>,
     /// Deliver white-space-only text (for text values and mixed content).
     keep_blank: bool,
+    /// Declarations written below the root of the element being captured.
+    inner_declared: Vec<(String, String)>,
 }
 
 type Fatal = TranslateError;
@@ -97,6 +99,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             depth: 0,
             root_declared: Vec::new(),
             keep_blank: false,
+            inner_declared: Vec::new(),
         }
     }
 
@@ -233,7 +236,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             }
             let (r, l) = self.xml.resolver().resolve_attribute(a.key);
             let ans = match r {
-                ResolveResult::Bound(n) => n.0.to_string(),
+                ResolveResult::Bound(n) => namespace_uri(n.0),
                 ResolveResult::Unbound => String::new(),
                 ResolveResult::Unknown(p) => {
                     return Err(self.xml_error(format!("namespace prefix `{p}` is not declared")));
@@ -258,7 +261,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                             .resolver()
                             .resolve(quick_xml::name::QName(value.trim()), true);
                         xsi_type = Some(match r {
-                            ResolveResult::Bound(n) => Ok(QName::new(n.0, l.as_ref())),
+                            ResolveResult::Bound(n) => {
+                                Ok(QName::new(namespace_uri(n.0), l.as_ref()))
+                            }
                             ResolveResult::Unbound => Ok(QName::new("", l.as_ref())),
                             ResolveResult::Unknown(p) => Err(format!(
                                 "xsi:type `{}` uses the undeclared prefix `{p}`",
@@ -720,7 +725,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             self.error(pointer, msg)?;
         }
         if start.nil {
-            return self.nil(start, d.nillable, tag, type_tag, pointer);
+            return self.nil(start, ty, d.nillable, tag, type_tag, pointer);
         }
         let shape = self.shapes.get(self.schema, ty);
         if let Some(problem) = &shape.problem {
@@ -883,6 +888,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
     fn nil(
         &mut self,
         start: Start,
+        ty: TypeId,
         nillable: bool,
         tag: Option<String>,
         type_tag: Option<String>,
@@ -925,10 +931,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         }
         self.out.key(NIL)?;
         self.out.bool(true)?;
-        for (name, value) in &start.attrs {
-            self.out.key(&name.local)?;
-            self.out.string(value)?;
-        }
+        // Attributes of a nil element are still typed and checked.
+        let shape = self.shapes.get(self.schema, ty);
+        self.attributes(&start, shape, pointer)?;
         self.out.end_object()?;
         Ok(())
     }
@@ -1107,8 +1112,17 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             self.out.begin_array()?;
         }
         let mut mixed_index = 0usize;
+        // Mixed text arrives in pieces (around entity and character
+        // references); it is one JSON string per run of text.
+        let mut text = String::new();
         loop {
-            match self.next()? {
+            let ev = self.next()?;
+            if mixed && !text.is_empty() && !matches!(ev, Ev::Text(_)) {
+                self.out.string(&text)?;
+                text.clear();
+                mixed_index += 1;
+            }
+            match ev {
                 Ev::Start(s) => {
                     let placed = m.place(&s.name, &mut self.out)?;
                     match placed {
@@ -1139,8 +1153,13 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 }
                 Ev::Text(t) => {
                     if mixed {
-                        self.out.string(&t)?;
-                        mixed_index += 1;
+                        if text.len() + t.len() > self.limits.max_text {
+                            return Err(TranslateError::Limit(format!(
+                                "text value longer than {} bytes",
+                                self.limits.max_text
+                            )));
+                        }
+                        text.push_str(&t);
                     } else if !t.trim().is_empty() {
                         let short: String = t.trim().chars().take(40).collect();
                         self.error(
@@ -1266,6 +1285,11 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             {
                 continue;
             }
+            // A prefix the content declares itself (with the same URI) is
+            // covered where it is used.
+            if self.inner_declared.iter().any(|(q, _)| q == p) {
+                continue;
+            }
             if mentions_prefix(&out, p) {
                 extra.push_str(" xmlns:");
                 extra.push_str(p);
@@ -1288,7 +1312,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                     quick_xml::name::PrefixDeclaration::Default => String::new(),
                     quick_xml::name::PrefixDeclaration::Named(p) => p.to_string(),
                 };
-                (p, n.0.to_string())
+                // The resolver holds the URI as written; declarations are
+                // compared unescaped (`urn:a&amp;b` is `urn:a&b`).
+                (p, namespace_uri(n.0))
             })
             .collect()
     }
@@ -1378,6 +1404,9 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
         let name_end = out.len();
         if is_root {
             self.root_declared = decls.iter().map(|(p, _)| p.clone()).collect();
+            self.inner_declared.clear();
+        } else {
+            self.inner_declared.extend(decls.iter().cloned());
         }
         for (p, u) in &decls {
             if p.is_empty() {
@@ -1443,9 +1472,21 @@ fn escape_attr(out: &mut String, t: &str) {
     }
 }
 
+/// A namespace URI as declared: the resolver keeps it as written, so
+/// `urn:a&amp;b` is unescaped here (rare, so the common case does not copy twice).
+fn namespace_uri(raw: &str) -> String {
+    if raw.contains('&') {
+        quick_xml::escape::unescape(raw)
+            .map(|u| u.into_owned())
+            .unwrap_or_else(|_| raw.to_string())
+    } else {
+        raw.to_string()
+    }
+}
+
 fn resolve_owned(r: ResolveResult<'_>) -> Result<String, String> {
     match r {
-        ResolveResult::Bound(n) => Ok(n.0.to_string()),
+        ResolveResult::Bound(n) => Ok(namespace_uri(n.0)),
         ResolveResult::Unbound => Ok(String::new()),
         ResolveResult::Unknown(p) => Err(p),
     }

@@ -105,7 +105,7 @@ impl<W: Write> XmlOut<W> {
             }
             attr_text.push_str(&n.local);
             attr_text.push_str("=\"");
-            escape_attr(&mut attr_text, v);
+            crate::xml::escape::attr(&mut attr_text, v);
             attr_text.push('"');
         }
         let mut head = String::from("<");
@@ -120,7 +120,7 @@ impl<W: Write> XmlOut<W> {
                 head.push_str(" xmlns:");
                 head.push_str(p);
                 head.push_str("=\"");
-                escape_attr(&mut head, u);
+                crate::xml::escape::attr(&mut head, u);
                 head.push('"');
             }
         }
@@ -128,7 +128,7 @@ impl<W: Write> XmlOut<W> {
             head.push_str(" xmlns:");
             head.push_str(p);
             head.push_str("=\"");
-            escape_attr(&mut head, u);
+            crate::xml::escape::attr(&mut head, u);
             head.push('"');
         }
         head.push_str(&attr_text);
@@ -155,34 +155,8 @@ impl<W: Write> XmlOut<W> {
 
     fn text(&mut self, t: &str) -> std::io::Result<()> {
         let mut s = String::with_capacity(t.len());
-        escape_text(&mut s, t);
+        crate::xml::escape::text(&mut s, t);
         self.w.write_all(s.as_bytes())
-    }
-}
-
-fn escape_text(out: &mut String, t: &str) {
-    for c in t.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn escape_attr(out: &mut String, t: &str) {
-    for c in t.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
     }
 }
 

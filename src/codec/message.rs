@@ -291,7 +291,7 @@ fn serialize(
     if root {
         for (p, u) in prefixes.iter() {
             out.push_str(&format!(" xmlns:{p}=\""));
-            escape(out, u, true);
+            crate::xml::escape::attr(out, u);
             out.push('"');
         }
     }
@@ -308,7 +308,7 @@ fn serialize(
         out.push(' ');
         out.push_str(&an);
         out.push_str("=\"");
-        escape(out, &value, true);
+        crate::xml::escape::attr(out, &value);
         out.push('"');
     }
     if el.children.is_empty() && el.text.is_empty() {
@@ -316,26 +316,11 @@ fn serialize(
         return;
     }
     out.push('>');
-    escape(out, &el.text, false);
+    crate::xml::escape::text(out, &el.text);
     for c in &el.children {
         serialize(c, out, prefixes, false);
     }
     out.push_str("</");
     out.push_str(&name);
     out.push('>');
-}
-
-fn escape(out: &mut String, t: &str, attr: bool) {
-    for c in t.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '&' => out.push_str("&amp;"),
-            '>' if !attr => out.push_str("&gt;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' if attr => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
 }

@@ -308,14 +308,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
 
     /// Translates a whole document whose root must be `root`.
     pub fn document(mut self, root: ElementId) -> Result<JsonWriter<W>, Fatal> {
-        let start = loop {
-            match self.next()? {
-                Ev::Start(s) => break s,
-                Ev::Text(t) if t.trim().is_empty() => continue,
-                Ev::Text(_) => return Err(self.xml_error("text before the root element")),
-                Ev::End => return Err(self.xml_error("unexpected end tag")),
-            }
-        };
+        let start = self.root_start()?;
         let decl = self.schema.element(root);
         let accepts: Vec<ElementId> = std::iter::once(root)
             .chain(
@@ -344,25 +337,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 self.skip(&start)?;
             }
         }
-        // Only comments, PIs and white space may follow the root.
-        loop {
-            let mut buf = std::mem::take(&mut self.buf);
-            buf.clear();
-            match self.xml.read_event_into(&mut buf) {
-                Ok(Event::Eof) => break,
-                Ok(Event::Comment(_) | Event::PI(_)) => {}
-                Ok(Event::Text(t)) if t.xml10_content().trim().is_empty() => {}
-                Ok(_) => return Err(self.xml_error("content after the root element")),
-                Err(e) => return Err(self.xml_error(e.to_string())),
-            }
-            self.buf = buf;
-        }
-        if self.errors.is_empty() {
-            self.out.finish()?;
-            Ok(self.out)
-        } else {
-            Err(TranslateError::Invalid(self.errors))
-        }
+        self.finish()
     }
 
     /// Translates a SOAP envelope into the message JSON of `layout`.
@@ -1265,7 +1240,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 Ev::Start(c) => {
                     self.capture_tag(&mut out, &c, &mut emitted, &mut names);
                 }
-                Ev::Text(t) => escape_text(&mut out, &t),
+                Ev::Text(t) => crate::xml::escape::text(&mut out, &t),
                 Ev::End => {
                     let n = names.pop().unwrap_or_default();
                     emitted.pop();
@@ -1294,7 +1269,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 extra.push_str(" xmlns:");
                 extra.push_str(p);
                 extra.push_str("=\"");
-                escape_attr(&mut extra, u);
+                crate::xml::escape::attr(&mut extra, u);
                 extra.push('"');
             }
         }
@@ -1396,7 +1371,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
             attr_text.push(' ');
             attr_text.push_str(&an);
             attr_text.push_str("=\"");
-            escape_attr(&mut attr_text, v);
+            crate::xml::escape::attr(&mut attr_text, v);
             attr_text.push('"');
         }
         out.push('<');
@@ -1416,7 +1391,7 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 out.push_str(p);
                 out.push_str("=\"");
             }
-            escape_attr(out, u);
+            crate::xml::escape::attr(out, u);
             out.push('"');
         }
         out.push_str(&attr_text);
@@ -1444,32 +1419,6 @@ fn mentions_prefix(text: &str, prefix: &str) -> bool {
             .is_some_and(|c| c.is_alphabetic() || c == '_');
         before_ok && after_ok
     })
-}
-
-fn escape_text(out: &mut String, t: &str) {
-    for c in t.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-}
-
-fn escape_attr(out: &mut String, t: &str) {
-    for c in t.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// A namespace URI as declared: the resolver keeps it as written, so

@@ -6,6 +6,7 @@
 //! and does not use this module's tree.
 
 pub mod charset;
+pub mod escape;
 pub mod tree;
 
 pub use tree::{Element, Limits, Pos, XmlError, XmlErrorKind, parse};

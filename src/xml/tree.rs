@@ -290,7 +290,7 @@ impl<'a> Parser<'a> {
                             .map(String::from)
                     };
                     match resolved {
-                        Some(s) => self.text(&s, start)?,
+                        Some(s) => self.text_piece(&s, start, true)?,
                         None => {
                             let name = r.xml10_content().into_owned();
                             return Err(self.err(start, XmlErrorKind::Entity(name)));
@@ -319,10 +319,17 @@ impl<'a> Parser<'a> {
     }
 
     fn text(&mut self, content: &str, offset: u64) -> Result<(), XmlError> {
+        self.text_piece(content, offset, false)
+    }
+
+    /// `reference`: the piece came from a character or entity reference,
+    /// which is always content (`&#10;` is a newline someone meant).
+    fn text_piece(&mut self, content: &str, offset: u64, reference: bool) -> Result<(), XmlError> {
         match self.stack.last_mut() {
-            // Indentation between elements is dropped: contracts use text only
-            // for documentation, never whitespace-significant content.
-            Some(_) if content.trim().is_empty() => Ok(()),
+            // Indentation before an element's first text is dropped (it costs
+            // memory for nothing); white space after text is kept, so
+            // `&amp; &amp;` stays `& &`.
+            Some(top) if !reference && top.text.is_empty() && content.trim().is_empty() => Ok(()),
             Some(top) => {
                 top.text.push_str(content);
                 Ok(())
@@ -505,6 +512,17 @@ mod tests {
         assert_eq!(err.kind, XmlErrorKind::Entity("ext".into()));
         let err = p("<a t='&ext;'/>").unwrap_err();
         assert_eq!(err.kind, XmlErrorKind::Entity("ext".into()));
+    }
+
+    #[test]
+    fn white_space_between_references_is_content() {
+        let root = p("<a>\n  <b>&amp; &amp;</b><c>x&#10;</c></a>").unwrap();
+        assert_eq!(
+            root.text, "",
+            "indentation before the first text is dropped"
+        );
+        assert_eq!(root.children[0].text, "& &");
+        assert_eq!(root.children[1].text, "x\n");
     }
 
     #[test]

@@ -92,6 +92,23 @@ pub fn expected(n: &Node) -> String {
     }
 }
 
+/// Whether a choice may be passed without choosing anything.
+fn choice_nullable(children: &[Node]) -> bool {
+    children.is_empty() || children.iter().any(|c| c.min == 0 || c.nullable)
+}
+
+/// "missing required element" at child `c` below `path`.
+fn missing(path: &[String], c: &Node) -> Mismatch {
+    let mut path = path.to_vec();
+    if let Some(j) = json_name(c) {
+        path.push(j.to_string());
+    }
+    Mismatch {
+        path,
+        message: format!("missing required element: expected {}", expected(c)),
+    }
+}
+
 fn unexpected(path: &[String], name: &QName) -> Mismatch {
     Mismatch {
         path: path.to_vec(),
@@ -184,9 +201,7 @@ impl<'n> Matcher<'n> {
                         if children.iter().any(|c| c.can_start(name)) {
                             return true;
                         }
-                        if !(children.is_empty()
-                            || children.iter().any(|c| c.min == 0 || c.nullable))
-                        {
+                        if !choice_nullable(children) {
                             return false;
                         }
                     } else {
@@ -261,9 +276,7 @@ impl<'n> Matcher<'n> {
                                 return self.enter(&children[k], name, w);
                             }
                             None => {
-                                let nullable = children.is_empty()
-                                    || children.iter().any(|c| c.min == 0 || c.nullable);
-                                if !nullable {
+                                if !choice_nullable(children) {
                                     return Ok(Err(unexpected(&self.path, name)));
                                 }
                                 self.pop(w)?;
@@ -309,15 +322,7 @@ impl<'n> Matcher<'n> {
     fn all_missing(&self) -> Option<Mismatch> {
         let top = self.frames.last()?;
         let k = (0..top.children.len()).find(|k| !top.children[*k].satisfied(top.counts[*k]))?;
-        let c = &top.children[k];
-        let mut path = self.path.clone();
-        if let Some(j) = json_name(c) {
-            path.push(j.to_string());
-        }
-        Some(Mismatch {
-            path,
-            message: format!("missing required element: expected {}", expected(c)),
-        })
+        Some(missing(&self.path, &top.children[k]))
     }
 
     /// One more occurrence of child `c` of the top frame.
@@ -459,24 +464,14 @@ impl<'n> Matcher<'n> {
     /// The element's content has ended: checks what is still required and
     /// closes every open array.
     pub fn close<W: Write>(&mut self, w: &mut JsonWriter<W>) -> std::io::Result<Vec<Mismatch>> {
-        let mut missing = Vec::new();
+        let mut problems = Vec::new();
         while let Some(top) = self.frames.last_mut() {
             match top.compositor {
                 Compositor::Sequence => {
                     while top.index < top.children.len() {
                         let c = &top.children[top.index];
                         if !c.satisfied(top.count) {
-                            let mut path = self.path.clone();
-                            if let Some(j) = json_name(c) {
-                                path.push(j.to_string());
-                            }
-                            missing.push(Mismatch {
-                                path,
-                                message: format!(
-                                    "missing required element: expected {}",
-                                    expected(c)
-                                ),
-                            });
+                            problems.push(missing(&self.path, c));
                         }
                         let count = top.count;
                         top.index += 1;
@@ -486,12 +481,10 @@ impl<'n> Matcher<'n> {
                 }
                 Compositor::Choice => {
                     if top.index == NONE {
-                        let nullable = top.children.is_empty()
-                            || top.children.iter().any(|c| c.min == 0 || c.nullable);
-                        if !nullable {
+                        if !choice_nullable(top.children) {
                             let alternatives: Vec<String> =
                                 top.children.iter().map(expected).collect();
-                            missing.push(Mismatch {
+                            problems.push(Mismatch {
                                 path: self.path.clone(),
                                 message: format!(
                                     "missing required element: expected {}",
@@ -502,17 +495,7 @@ impl<'n> Matcher<'n> {
                     } else {
                         let c = &top.children[top.index];
                         if !c.satisfied(top.count) {
-                            let mut path = self.path.clone();
-                            if let Some(j) = json_name(c) {
-                                path.push(j.to_string());
-                            }
-                            missing.push(Mismatch {
-                                path,
-                                message: format!(
-                                    "missing required element: expected {}",
-                                    expected(c)
-                                ),
-                            });
+                            problems.push(missing(&self.path, c));
                         }
                         let count = top.count;
                         Self::leave(c, count, &mut self.path, self.emit, w)?;
@@ -521,12 +504,12 @@ impl<'n> Matcher<'n> {
                 Compositor::All => {
                     // xs:all children occur at most once (XSD 1.0), so none is an array.
                     if let Some(m) = self.all_missing() {
-                        missing.push(m);
+                        problems.push(m);
                     }
                 }
             }
             self.pop(w)?;
         }
-        Ok(missing)
+        Ok(problems)
     }
 }

@@ -792,24 +792,37 @@ impl<'a> Builder<'a> {
         self.particle(d, child)
     }
 
-    fn complex_content(&mut self, d: usize, cc: &'a Element, ct: &mut ComplexType) {
-        let Some(der) = Self::xs_children(cc).next() else {
-            self.invalid(d, cc, "complexContent", "needs an extension or restriction");
-            return;
+    /// The `xs:extension`/`xs:restriction` inside simple or complex content,
+    /// with its base type built; reports and returns `None` when malformed.
+    fn derivation(
+        &mut self,
+        d: usize,
+        holder: &'a Element,
+        what: &str,
+    ) -> Option<(&'a Element, Derivation, TypeId)> {
+        let Some(der) = Self::xs_children(holder).next() else {
+            self.invalid(d, holder, what, "needs an extension or restriction");
+            return None;
         };
         let derivation = match der.name.local.as_str() {
             "extension" => Derivation::Extension,
             "restriction" => Derivation::Restriction,
             other => {
                 let other = other.to_string();
-                self.invalid(d, der, "complexContent", format!("unexpected `xs:{other}`"));
-                return;
+                self.invalid(d, der, what, format!("unexpected `xs:{other}`"));
+                return None;
             }
         };
-        let Some(base) = der.attr("base").and_then(|v| self.base_ref(d, der, v)) else {
-            if der.attr("base").is_none() {
-                self.invalid(d, der, &der.name.local, "needs a base type");
-            }
+        let Some(v) = der.attr("base") else {
+            self.invalid(d, der, &der.name.local, "needs a base type");
+            return None;
+        };
+        let base = self.base_ref(d, der, v)?;
+        Some((der, derivation, base))
+    }
+
+    fn complex_content(&mut self, d: usize, cc: &'a Element, ct: &mut ComplexType) {
+        let Some((der, derivation, base)) = self.derivation(d, cc, "complexContent") else {
             return;
         };
         ct.base = Some(base);
@@ -884,31 +897,12 @@ impl<'a> Builder<'a> {
     }
 
     fn simple_content(&mut self, d: usize, sc: &'a Element, ct: &mut ComplexType) {
-        let Some(der) = Self::xs_children(sc).next() else {
-            self.invalid(d, sc, "simpleContent", "needs an extension or restriction");
+        let Some((der, derivation, base)) = self.derivation(d, sc, "simpleContent") else {
             return;
         };
-        let is_ext = match der.name.local.as_str() {
-            "extension" => true,
-            "restriction" => false,
-            other => {
-                let other = other.to_string();
-                self.invalid(d, der, "simpleContent", format!("unexpected `xs:{other}`"));
-                return;
-            }
-        };
-        let Some(base) = der.attr("base").and_then(|v| self.base_ref(d, der, v)) else {
-            if der.attr("base").is_none() {
-                self.invalid(d, der, &der.name.local, "needs a base type");
-            }
-            return;
-        };
+        let is_ext = derivation == Derivation::Extension;
         ct.base = Some(base);
-        ct.derivation = Some(if is_ext {
-            Derivation::Extension
-        } else {
-            Derivation::Restriction
-        });
+        ct.derivation = Some(derivation);
         let (value_type, base_attrs, base_any) = match self.def(base) {
             Some(TypeDef::Simple(_)) => (base, Vec::new(), None),
             Some(TypeDef::Complex(b)) => match &b.content {

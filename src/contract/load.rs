@@ -6,7 +6,6 @@
 //! two namespaces is two schemas), so cycles terminate and diamonds share.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use super::error::{LoadError, LoadErrorKind, Location};
 use super::source::{Document, LoadOptions, Resolver, Source};
@@ -485,7 +484,3 @@ pub fn wsdl_docs(loaded: &Loaded) -> Vec<crate::wsdl::build::WsdlDoc<'_>> {
         })
         .collect()
 }
-
-/// Keeps the type checker honest about the Arc import used by callers.
-#[allow(dead_code)]
-fn _assert_send(_: Arc<str>) {}

@@ -1003,7 +1003,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                             self.limits.max_text
                         )));
                     }
-                    text.push_str(&t);
+                    // The usual single piece is taken as is, not copied.
+                    if text.is_empty() {
+                        text = t;
+                    } else {
+                        text.push_str(&t);
+                    }
                 }
                 Ev::Start(s) => {
                     let msg = format!(

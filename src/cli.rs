@@ -74,8 +74,14 @@ impl<R: Read> Read for Progress<R> {
     }
 }
 
+/// Inputs up to this size are translated to memory first, so a document
+/// that breaks the contract leaves nothing on stdout; larger ones (and
+/// stdin) stream, and then only the exit code tells.
+const BUFFER_OUTPUT_UP_TO: u64 = 64 << 20;
+
 /// Opens FILE or stdin, with a progress line for large inputs on a terminal.
-fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool)> {
+/// Returns the reader, whether progress is shown, and whether to buffer output.
+fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool, bool)> {
     let (input, total): (Box<dyn Read>, Option<u64>) = match file {
         Some(f) => {
             let h =
@@ -86,6 +92,7 @@ fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool)> 
         None => (Box::new(std::io::stdin().lock()), None),
     };
     let visible = std::io::stderr().is_terminal() && total.is_none_or(|t| t > 64 << 20);
+    let buffer = total.is_some_and(|t| t <= BUFFER_OUTPUT_UP_TO);
     Ok((
         Progress {
             inner: input,
@@ -96,14 +103,17 @@ fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool)> 
             visible,
         },
         visible,
+        buffer,
     ))
 }
 
-/// Writes a finished XML document (built in memory, so a failed conversion
+/// Writes a finished document (built in memory, so a failed conversion
 /// never leaves half a document on stdout).
 fn write_document(out: &mut impl Write, bytes: &[u8]) -> Result<(), TranslateError> {
     out.write_all(bytes)?;
-    out.write_all(b"\n")?;
+    if !bytes.ends_with(b"\n") {
+        out.write_all(b"\n")?;
+    }
     out.flush()?;
     Ok(())
 }
@@ -144,7 +154,7 @@ pub fn convert(
     pretty: bool,
     file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let (input, visible) = open(file)?;
+    let (input, visible, buffer) = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
     let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
@@ -152,9 +162,14 @@ pub fn convert(
         crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
             .map_err(TranslateError::Io)
             .and_then(|reader| {
-                codec
-                    .xml_to_json(element, reader, &mut out, &opts)
-                    .map(|_| ())
+                if buffer {
+                    let json = codec.xml_to_json(element, reader, Vec::new(), &opts)?;
+                    write_document(&mut out, &json)
+                } else {
+                    codec
+                        .xml_to_json(element, reader, &mut out, &opts)
+                        .map(|_| ())
+                }
             })
     } else {
         codec
@@ -183,7 +198,7 @@ pub fn convert_message(
             None => format!("no SOAP operation named `{operation}` in the contract"),
         })?;
     let layout = crate::codec::message::layout(&op, output).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (input, _) = open(file)?;
+    let (input, _, buffer) = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
     let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
@@ -191,9 +206,14 @@ pub fn convert_message(
         crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
             .map_err(TranslateError::Io)
             .and_then(|reader| {
-                codec
-                    .envelope_to_json(&layout, reader, &mut out, &opts)
-                    .map(|_| ())
+                if buffer {
+                    let json = codec.envelope_to_json(&layout, reader, Vec::new(), &opts)?;
+                    write_document(&mut out, &json)
+                } else {
+                    codec
+                        .envelope_to_json(&layout, reader, &mut out, &opts)
+                        .map(|_| ())
+                }
             })
     } else {
         codec

@@ -162,6 +162,29 @@ fn multi_reference_values_are_resolved() {
 }
 
 #[test]
+fn a_file_that_breaks_the_contract_leaves_no_partial_json() {
+    let dir = scratch();
+    let bad = write(
+        &dir,
+        "bad.xml",
+        r#"<GetOrder xmlns="urn:example:erp:orders:v1"><orderId>not an order id</orderId></GetOrder>"#,
+    );
+    let out = convert(
+        &[
+            "wsdl/erp-orders/orders.wsdl",
+            "--element",
+            "GetOrder",
+            "--to",
+            "json",
+        ],
+        &bad,
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("/orderId: "), "{}", stderr(&out));
+}
+
+#[test]
 fn contract_violations_exit_4_with_pointers() {
     let dir = scratch();
     let bad = write(

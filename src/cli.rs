@@ -79,9 +79,17 @@ impl<R: Read> Read for Progress<R> {
 /// stdin) stream, and then only the exit code tells.
 const BUFFER_OUTPUT_UP_TO: u64 = 64 << 20;
 
+/// An opened input and how to treat it.
+struct Input {
+    reader: Progress<Box<dyn Read>>,
+    /// A progress line is being drawn on stderr.
+    visible: bool,
+    /// Small enough to translate to memory before writing.
+    buffer: bool,
+}
+
 /// Opens FILE or stdin, with a progress line for large inputs on a terminal.
-/// Returns the reader, whether progress is shown, and whether to buffer output.
-fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool, bool)> {
+fn open(file: Option<&Path>) -> anyhow::Result<Input> {
     let (input, total): (Box<dyn Read>, Option<u64>) = match file {
         Some(f) => {
             let h =
@@ -93,8 +101,8 @@ fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool, b
     };
     let visible = std::io::stderr().is_terminal() && total.is_none_or(|t| t > 64 << 20);
     let buffer = total.is_some_and(|t| t <= BUFFER_OUTPUT_UP_TO);
-    Ok((
-        Progress {
+    Ok(Input {
+        reader: Progress {
             inner: input,
             read: 0,
             total,
@@ -104,7 +112,7 @@ fn open(file: Option<&Path>) -> anyhow::Result<(Progress<Box<dyn Read>>, bool, b
         },
         visible,
         buffer,
-    ))
+    })
 }
 
 /// Writes a finished document (built in memory, so a failed conversion
@@ -154,7 +162,11 @@ pub fn convert(
     pretty: bool,
     file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let (input, visible, buffer) = open(file)?;
+    let Input {
+        reader: input,
+        visible,
+        buffer,
+    } = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
     let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
@@ -198,7 +210,11 @@ pub fn convert_message(
             None => format!("no SOAP operation named `{operation}` in the contract"),
         })?;
     let layout = crate::codec::message::layout(&op, output).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (input, _, buffer) = open(file)?;
+    let Input {
+        reader: input,
+        buffer,
+        ..
+    } = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
     let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());

@@ -9,17 +9,8 @@
 # Needs no broker and no peers.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-section() { printf '\n===== %s =====\n' "$*"; }
-
-if [ -z "${HOME:-}" ] || [ ! -d "${HOME}" ]; then
-    HOME="$(getent passwd "$(id -u)" | cut -d: -f6 || true)"
-    [ -n "$HOME" ] && [ -d "$HOME" ] || HOME="/tmp/soapbridge-home-$(id -u)"
-    mkdir -p "$HOME"
-    export HOME
-fi
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 section "bootstrap"
 bash scripts/bootstrap.sh --no-broker --no-peers

@@ -16,17 +16,8 @@
 #   SOAPBRIDGE_PEERS_PYTHON  the peers venv's python (has zeep)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-
-section() { printf '\n===== %s =====\n' "$*"; }
-
-if [ -z "${HOME:-}" ] || [ ! -d "${HOME}" ]; then
-    HOME="$(getent passwd "$(id -u)" | cut -d: -f6 || true)"
-    [ -n "$HOME" ] && [ -d "$HOME" ] || HOME="/tmp/soapbridge-home-$(id -u)"
-    mkdir -p "$HOME"
-    export HOME
-fi
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 section "bootstrap"
 start=$SECONDS

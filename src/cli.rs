@@ -126,6 +126,34 @@ fn write_document(out: &mut impl Write, bytes: &[u8]) -> Result<(), TranslateErr
     Ok(())
 }
 
+/// Runs one translation to stdout. XML input is decoded from its charset;
+/// with `buffer` (and always for XML output) the result is built in memory
+/// and written only when it is valid.
+fn translate<R: Read>(
+    input: R,
+    to_json: bool,
+    buffer: bool,
+    from_xml: impl Fn(&mut dyn std::io::BufRead, &mut dyn Write) -> Result<(), TranslateError>,
+    from_json: impl Fn(BufReader<R>) -> Result<Vec<u8>, TranslateError>,
+) -> Result<(), TranslateError> {
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
+    if !to_json {
+        let xml = from_json(BufReader::new(input))?;
+        return write_document(&mut out, &xml);
+    }
+    let mut reader =
+        crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)?;
+    if buffer {
+        let mut json = Vec::new();
+        from_xml(&mut reader, &mut json)?;
+        write_document(&mut out, &json)
+    } else {
+        from_xml(&mut reader, &mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
 fn report(result: Result<(), TranslateError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -169,25 +197,13 @@ pub fn convert(
     } = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
-    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
-    let result = if to_json {
-        crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
-            .map_err(TranslateError::Io)
-            .and_then(|reader| {
-                if buffer {
-                    let json = codec.xml_to_json(element, reader, Vec::new(), &opts)?;
-                    write_document(&mut out, &json)
-                } else {
-                    codec
-                        .xml_to_json(element, reader, &mut out, &opts)
-                        .map(|_| ())
-                }
-            })
-    } else {
-        codec
-            .json_to_xml(element, BufReader::new(input), Vec::new(), &opts)
-            .and_then(|xml| write_document(&mut out, &xml))
-    };
+    let result = translate(
+        input,
+        to_json,
+        buffer,
+        |reader, out| codec.xml_to_json(element, reader, out, &opts).map(|_| ()),
+        |reader| codec.json_to_xml(element, reader, Vec::new(), &opts),
+    );
     if visible {
         eprintln!();
     }
@@ -217,24 +233,16 @@ pub fn convert_message(
     } = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
-    let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
-    let result = if to_json {
-        crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)
-            .map_err(TranslateError::Io)
-            .and_then(|reader| {
-                if buffer {
-                    let json = codec.envelope_to_json(&layout, reader, Vec::new(), &opts)?;
-                    write_document(&mut out, &json)
-                } else {
-                    codec
-                        .envelope_to_json(&layout, reader, &mut out, &opts)
-                        .map(|_| ())
-                }
-            })
-    } else {
-        codec
-            .json_to_envelope(&layout, BufReader::new(input), Vec::new(), &opts)
-            .and_then(|xml| write_document(&mut out, &xml))
-    };
+    let result = translate(
+        input,
+        to_json,
+        buffer,
+        |reader, out| {
+            codec
+                .envelope_to_json(&layout, reader, out, &opts)
+                .map(|_| ())
+        },
+        |reader| codec.json_to_envelope(&layout, reader, Vec::new(), &opts),
+    );
     report(result)
 }

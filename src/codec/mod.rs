@@ -135,6 +135,22 @@ impl<'c> Codec<'c> {
         }
     }
 
+    fn translator<'s, R: BufRead, W: Write>(
+        &'s self,
+        input: R,
+        out: json_write::JsonWriter<W>,
+        opts: &'s Options,
+    ) -> xml_to_json::XmlToJson<'s, R, W> {
+        xml_to_json::XmlToJson::new(
+            self.schema,
+            &self.shapes,
+            self.simple(),
+            input,
+            out,
+            &opts.limits,
+        )
+    }
+
     pub fn element(&self, name: &QName) -> Result<ElementId, TranslateError> {
         self.schema.global_element(name).ok_or_else(|| {
             TranslateError::Unsupported(format!("element `{name}` is not declared in the contract"))
@@ -153,14 +169,7 @@ impl<'c> Codec<'c> {
         let root = self.element(name)?;
         let out = json_write::JsonWriter::new(output, opts.pretty);
         let input = decode::MarkupGuard::new(input, opts.limits.max_text);
-        let t = xml_to_json::XmlToJson::new(
-            self.schema,
-            &self.shapes,
-            self.simple(),
-            input,
-            out,
-            &opts.limits,
-        );
+        let t = self.translator(input, out, opts);
         Ok(t.document(root)?.into_inner())
     }
 
@@ -233,26 +242,12 @@ impl<'c> Codec<'c> {
                 ..crate::xml::Limits::default()
             };
             let resolved = message::resolve_multirefs(&text, &xml_limits)?;
-            let mut t = xml_to_json::XmlToJson::new(
-                self.schema,
-                &self.shapes,
-                self.simple(),
-                resolved.as_bytes(),
-                out,
-                &opts.limits,
-            );
+            let mut t = self.translator(resolved.as_bytes(), out, opts);
             t.encoded = true;
             return Ok(t.envelope(layout)?.into_inner());
         }
         let input = decode::MarkupGuard::new(input, opts.limits.max_text);
-        let t = xml_to_json::XmlToJson::new(
-            self.schema,
-            &self.shapes,
-            self.simple(),
-            input,
-            out,
-            &opts.limits,
-        );
+        let t = self.translator(input, out, opts);
         Ok(t.envelope(layout)?.into_inner())
     }
 

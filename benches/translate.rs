@@ -10,7 +10,10 @@
 //!   resolving namespaces, nothing else: the ceiling for `xml_to_json`;
 //! - `xml_to_json`: `Codec::xml_to_json`, XML bytes per second;
 //! - `json_to_xml`: `Codec::json_to_xml` on the JSON that `xml_to_json`
-//!   made, JSON bytes per second.
+//!   made, JSON bytes per second (read whole: these documents are within
+//!   `Limits::max_json`);
+//! - `json_to_xml_streaming`: `Codec::json_to_xml_streaming` on the same
+//!   JSON, what JSON beyond `max_json` goes through.
 //!
 //! Under `cargo test --all-targets` each benchmark runs once, on a 1 MB
 //! "large" document.
@@ -149,6 +152,22 @@ fn translate(c: &mut Criterion) {
                 out.clear();
                 codec
                     .json_to_xml(&element, black_box(&doc.json[..]), &mut out, &opts)
+                    .expect("translates");
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("json_to_xml_streaming");
+    for doc in &docs {
+        configure(&mut group, doc);
+        group.throughput(Throughput::Bytes(doc.json.len() as u64));
+        let mut out = Vec::with_capacity(doc.xml.len());
+        group.bench_function(doc.name, |b| {
+            b.iter(|| {
+                out.clear();
+                codec
+                    .json_to_xml_streaming(&element, black_box(&doc.json[..]), &mut out, &opts)
                     .expect("translates");
             })
         });

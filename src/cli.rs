@@ -80,12 +80,14 @@ impl<R: Read> Read for Progress<R> {
 const BUFFER_OUTPUT_UP_TO: u64 = 64 << 20;
 
 /// An opened input and how to treat it.
-struct Input {
-    reader: Progress<Box<dyn Read>>,
+struct Input<R = Progress<Box<dyn Read>>> {
+    reader: R,
     /// A progress line is being drawn on stderr.
     visible: bool,
     /// Small enough to translate to memory before writing.
     buffer: bool,
+    /// Known to be larger than that: JSON input streams in schema order.
+    large: bool,
 }
 
 /// Opens FILE or stdin, with a progress line for large inputs on a terminal.
@@ -101,6 +103,7 @@ fn open(file: Option<&Path>) -> anyhow::Result<Input> {
     };
     let visible = std::io::stderr().is_terminal() && total.is_none_or(|t| t > 64 << 20);
     let buffer = total.is_some_and(|t| t <= BUFFER_OUTPUT_UP_TO);
+    let large = total.is_some_and(|t| t > BUFFER_OUTPUT_UP_TO);
     Ok(Input {
         reader: Progress {
             inner: input,
@@ -112,6 +115,7 @@ fn open(file: Option<&Path>) -> anyhow::Result<Input> {
         },
         visible,
         buffer,
+        large,
     })
 }
 
@@ -126,29 +130,37 @@ fn write_document(out: &mut impl Write, bytes: &[u8]) -> Result<(), TranslateErr
     Ok(())
 }
 
-/// Runs one translation to stdout. XML input is decoded from its charset;
-/// with `buffer` (and always for XML output) the result is built in memory
-/// and written only when it is valid.
+/// Translates one JSON input; `streaming`: in schema order, never read whole.
+type FromJson<'a> =
+    dyn Fn(&mut dyn std::io::BufRead, &mut dyn Write, bool) -> Result<(), TranslateError> + 'a;
+
+/// Runs one translation to stdout. XML input is decoded from its charset.
+/// With `buffer` the result is built in memory and written only when it is
+/// valid; a JSON file larger than that streams (schema order), and JSON on
+/// stdin is read whole up to the codec's limit and streamed beyond.
 fn translate<R: Read>(
-    input: R,
+    input: Input<R>,
     to_json: bool,
-    buffer: bool,
     from_xml: impl Fn(&mut dyn std::io::BufRead, &mut dyn Write) -> Result<(), TranslateError>,
-    from_json: impl Fn(BufReader<R>) -> Result<Vec<u8>, TranslateError>,
+    from_json: &FromJson<'_>,
 ) -> Result<(), TranslateError> {
     let mut out = std::io::BufWriter::with_capacity(256 << 10, std::io::stdout().lock());
-    if !to_json {
-        let xml = from_json(BufReader::new(input))?;
-        return write_document(&mut out, &xml);
-    }
-    let mut reader =
-        crate::codec::decode::reader(BufReader::with_capacity(256 << 10, input), None)?;
-    if buffer {
-        let mut json = Vec::new();
-        from_xml(&mut reader, &mut json)?;
-        write_document(&mut out, &json)
+    let raw = BufReader::with_capacity(256 << 10, input.reader);
+    let mut doc = Vec::new();
+    let sink: &mut dyn Write = if input.buffer { &mut doc } else { &mut out };
+    if to_json {
+        let mut reader = crate::codec::decode::reader(raw, None)?;
+        from_xml(&mut reader, sink)?;
     } else {
-        from_xml(&mut reader, &mut out)?;
+        let mut reader = raw;
+        from_json(&mut reader, sink, input.large)?;
+        if !input.buffer {
+            out.write_all(b"\n")?;
+        }
+    }
+    if input.buffer {
+        write_document(&mut out, &doc)
+    } else {
         out.flush()?;
         Ok(())
     }
@@ -190,19 +202,22 @@ pub fn convert(
     pretty: bool,
     file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let Input {
-        reader: input,
-        visible,
-        buffer,
-    } = open(file)?;
+    let input = open(file)?;
+    let visible = input.visible;
     let codec = Codec::new(c);
     let opts = options(pretty);
     let result = translate(
         input,
         to_json,
-        buffer,
         |reader, out| codec.xml_to_json(element, reader, out, &opts).map(|_| ()),
-        |reader| codec.json_to_xml(element, reader, Vec::new(), &opts),
+        &|reader, out, streaming| {
+            if streaming {
+                codec.json_to_xml_streaming(element, reader, out, &opts)?;
+            } else {
+                codec.json_to_xml(element, reader, out, &opts)?;
+            }
+            Ok(())
+        },
     );
     if visible {
         eprintln!();
@@ -226,23 +241,25 @@ pub fn convert_message(
             None => format!("no SOAP operation named `{operation}` in the contract"),
         })?;
     let layout = crate::codec::message::layout(&op, output).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let Input {
-        reader: input,
-        buffer,
-        ..
-    } = open(file)?;
+    let input = open(file)?;
     let codec = Codec::new(c);
     let opts = options(pretty);
     let result = translate(
         input,
         to_json,
-        buffer,
         |reader, out| {
             codec
                 .envelope_to_json(&layout, reader, out, &opts)
                 .map(|_| ())
         },
-        |reader| codec.json_to_envelope(&layout, reader, Vec::new(), &opts),
+        &|reader, out, streaming| {
+            if streaming {
+                codec.json_to_envelope_streaming(&layout, reader, out, &opts)?;
+            } else {
+                codec.json_to_envelope(&layout, reader, out, &opts)?;
+            }
+            Ok(())
+        },
     );
     report(result)
 }

@@ -24,6 +24,8 @@ use crate::qname::QName;
 use crate::schema::{Compositor, Content, ElementId, Schema, Term, TypeDef, TypeId};
 use crate::xml;
 
+mod stream;
+
 /// What an element needs from its declaration.
 #[derive(Clone, Copy)]
 pub(crate) struct Decl<'a> {
@@ -42,6 +44,8 @@ pub(crate) struct JsonToXml<'c, W: Write> {
     errors: Vec<FieldError>,
     limits: &'c Limits,
     depth: usize,
+    /// Streaming: each content model's properties in schema order, by node.
+    slots: std::collections::HashMap<(usize, usize), std::rc::Rc<stream::Slots<'c>>>,
 }
 
 /// Prefixes of the namespaces declared on the root, and local declarations below.
@@ -162,6 +166,24 @@ impl<W: Write> XmlOut<W> {
 
 type Fatal = TranslateError;
 
+/// What [`JsonToXml::head`] leaves to do.
+pub(super) enum Head<'c> {
+    /// The element is written (or refused, with the errors recorded).
+    Done,
+    /// The start tag's attributes are known; the content comes next.
+    Open {
+        attrs: Vec<(QName, String)>,
+        shape: &'c TypeShape,
+    },
+}
+
+pub(super) const NIL_HAS_NO_CONTENT: &str = "a nil element (`$nil` or null) has no content";
+
+/// Members that belong before an element's content: its tags and attributes.
+pub(super) fn is_head_key(shape: &TypeShape, key: &str) -> bool {
+    matches!(key, ELEMENT | TYPE | NIL | ANY_ATTRIBUTES) || shape.attr_by_json(key).is_some()
+}
+
 impl<'c, W: Write> JsonToXml<'c, W> {
     pub fn new(
         schema: &'c Schema,
@@ -186,6 +208,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             errors: Vec::new(),
             limits,
             depth: 0,
+            slots: Default::default(),
         }
     }
 
@@ -269,49 +292,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
     /// Writes a whole SOAP envelope for the message JSON `value`.
     pub fn envelope(mut self, layout: &MessageLayout, value: &Json) -> Result<W, Fatal> {
         let env_ns = envelope_ns(layout.soap);
-        let mut namespaces = BTreeSet::new();
-        let mut types: Vec<TypeId> = layout
-            .headers
-            .iter()
-            .map(|(_, e)| self.schema.element(*e).type_id)
-            .collect();
-        for (_, e) in &layout.headers {
-            namespaces.insert(self.schema.element(*e).name.ns.clone());
-        }
-        match &layout.body {
-            BodyLayout::Element(e) => {
-                types.push(self.schema.element(*e).type_id);
-                namespaces.insert(self.schema.element(*e).name.ns.clone());
-            }
-            BodyLayout::Parts(parts) => {
-                for (_, e) in parts {
-                    types.push(self.schema.element(*e).type_id);
-                    namespaces.insert(self.schema.element(*e).name.ns.clone());
-                }
-            }
-            BodyLayout::Rpc { wrapper, parts } => {
-                namespaces.insert(wrapper.ns.clone());
-                for (_, p) in parts {
-                    match p {
-                        RpcPart::Type(t) => types.push(*t),
-                        RpcPart::Element(e) => {
-                            types.push(self.schema.element(*e).type_id);
-                            namespaces.insert(self.schema.element(*e).name.ns.clone());
-                        }
-                    }
-                }
-            }
-        }
-        self.reachable_namespaces(types, &mut namespaces);
-        let mut scope = vec![("soap".to_string(), env_ns.to_string())];
-        if layout.encoded {
-            scope.push(("soapenc".to_string(), ns::SOAP11_ENC.to_string()));
-            scope.push(("xsd".to_string(), ns::XS.to_string()));
-            namespaces.remove(ns::XS);
-            namespaces.remove(ns::SOAP11_ENC);
-        }
-        namespaces.remove(env_ns);
-        self.out.root_scope = finish_scope(scope, namespaces, layout.encoded || uses_xsi(value));
+        self.out.root_scope = self.envelope_scope(layout, layout.encoded || uses_xsi(value));
         let Json::Object(members) = value else {
             if let (BodyLayout::Element(e), true) = (&layout.body, layout.headers.is_empty()) {
                 // A bare scalar message.
@@ -333,36 +314,8 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         };
         self.out
             .start(&QName::new(env_ns, "Envelope"), &[], false)?;
-        // Headers.
         if let Some(h) = value.get(HEADERS) {
-            let mut hp = String::new();
-            push_token(&mut hp, HEADERS);
-            match h {
-                Json::Object(hm) => {
-                    let mut used = vec![false; hm.len()];
-                    let mut opened = false;
-                    for (name, e) in &layout.headers {
-                        if let Some(i) = position(hm, name) {
-                            used[i] = true;
-                            if !opened {
-                                self.out.start(&QName::new(env_ns, "Header"), &[], false)?;
-                                opened = true;
-                            }
-                            let mut p = hp.clone();
-                            push_token(&mut p, name);
-                            self.element(*e, &hm[i].1, &p)?;
-                        }
-                    }
-                    if opened {
-                        self.out.end(&QName::new(env_ns, "Header"))?;
-                    }
-                    self.unknown_keys(hm, &used, &hp)?;
-                }
-                other => self.error(
-                    &hp,
-                    format!("expected a JSON object, found {}", other.kind()),
-                )?,
-            }
+            self.headers(layout, h)?;
         }
         self.out.start(&QName::new(env_ns, "Body"), &[], false)?;
         match &layout.body {
@@ -426,6 +379,92 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         self.done()
     }
 
+    /// Prefixes for the envelope and every namespace its parts may use.
+    pub(super) fn envelope_scope(
+        &self,
+        layout: &MessageLayout,
+        xsi: bool,
+    ) -> Vec<(String, String)> {
+        let env_ns = envelope_ns(layout.soap);
+        let mut namespaces = BTreeSet::new();
+        let mut types: Vec<TypeId> = layout
+            .headers
+            .iter()
+            .map(|(_, e)| self.schema.element(*e).type_id)
+            .collect();
+        for (_, e) in &layout.headers {
+            namespaces.insert(self.schema.element(*e).name.ns.clone());
+        }
+        match &layout.body {
+            BodyLayout::Element(e) => {
+                types.push(self.schema.element(*e).type_id);
+                namespaces.insert(self.schema.element(*e).name.ns.clone());
+            }
+            BodyLayout::Parts(parts) => {
+                for (_, e) in parts {
+                    types.push(self.schema.element(*e).type_id);
+                    namespaces.insert(self.schema.element(*e).name.ns.clone());
+                }
+            }
+            BodyLayout::Rpc { wrapper, parts } => {
+                namespaces.insert(wrapper.ns.clone());
+                for (_, p) in parts {
+                    match p {
+                        RpcPart::Type(t) => types.push(*t),
+                        RpcPart::Element(e) => {
+                            types.push(self.schema.element(*e).type_id);
+                            namespaces.insert(self.schema.element(*e).name.ns.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self.reachable_namespaces(types, &mut namespaces);
+        let mut scope = vec![("soap".to_string(), env_ns.to_string())];
+        if layout.encoded {
+            scope.push(("soapenc".to_string(), ns::SOAP11_ENC.to_string()));
+            scope.push(("xsd".to_string(), ns::XS.to_string()));
+            namespaces.remove(ns::XS);
+            namespaces.remove(ns::SOAP11_ENC);
+        }
+        namespaces.remove(env_ns);
+        finish_scope(scope, namespaces, xsi)
+    }
+
+    /// `soap:Header` with the declared header parts of `$headers`.
+    pub(super) fn headers(&mut self, layout: &MessageLayout, h: &Json) -> Result<(), Fatal> {
+        let env_ns = envelope_ns(layout.soap);
+        let mut hp = String::new();
+        push_token(&mut hp, HEADERS);
+        match h {
+            Json::Object(hm) => {
+                let mut used = vec![false; hm.len()];
+                let mut opened = false;
+                for (name, e) in &layout.headers {
+                    if let Some(i) = position(hm, name) {
+                        used[i] = true;
+                        if !opened {
+                            self.out.start(&QName::new(env_ns, "Header"), &[], false)?;
+                            opened = true;
+                        }
+                        let mut p = hp.clone();
+                        push_token(&mut p, name);
+                        self.element(*e, &hm[i].1, &p)?;
+                    }
+                }
+                if opened {
+                    self.out.end(&QName::new(env_ns, "Header"))?;
+                }
+                self.unknown_keys(hm, &used, &hp)?;
+            }
+            other => self.error(
+                &hp,
+                format!("expected a JSON object, found {}", other.kind()),
+            )?,
+        }
+        Ok(())
+    }
+
     fn done(mut self) -> Result<W, Fatal> {
         if self.errors.is_empty() {
             self.out.w.flush()?;
@@ -450,32 +489,9 @@ impl<'c, W: Write> JsonToXml<'c, W> {
     }
 
     fn element_inner(&mut self, decl: ElementId, value: &Json, pointer: &str) -> Result<(), Fatal> {
-        let mut decl = decl;
-        // `$element`: a substitution group member instead of the head.
-        if let Some(Json::String(tag)) = value.get(ELEMENT) {
-            let head = decl;
-            let members = self
-                .schema
-                .substitutes
-                .get(&head)
-                .cloned()
-                .unwrap_or_default();
-            match members.into_iter().find(|m| {
-                let n = &self.schema.element(*m).name;
-                n.local == *tag || n.to_string() == *tag
-            }) {
-                Some(m) => decl = m,
-                None => {
-                    let msg = format!(
-                        "`{tag}` is not an element that may stand for `{}`",
-                        self.schema.element(head).name.local
-                    );
-                    let mut p = pointer.to_string();
-                    push_token(&mut p, ELEMENT);
-                    return self.error(&p, msg);
-                }
-            }
-        }
+        let Some(decl) = self.substitute(decl, value, pointer)? else {
+            return Ok(());
+        };
         let e = self.schema.element(decl);
         let name = e.name.clone();
         let d = Decl {
@@ -486,6 +502,34 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         self.typed(&name, d, value, pointer)
     }
 
+    /// `$element`: a substitution group member instead of the head. `None`
+    /// (with the error recorded) when it names no member.
+    fn substitute(
+        &mut self,
+        decl: ElementId,
+        value: &Json,
+        pointer: &str,
+    ) -> Result<Option<ElementId>, Fatal> {
+        let Some(Json::String(tag)) = value.get(ELEMENT) else {
+            return Ok(Some(decl));
+        };
+        let members = self.schema.substitutes.get(&decl);
+        let found = members.into_iter().flatten().copied().find(|m| {
+            let n = &self.schema.element(*m).name;
+            n.local == *tag || n.to_string() == *tag
+        });
+        if found.is_none() {
+            let msg = format!(
+                "`{tag}` is not an element that may stand for `{}`",
+                self.schema.element(decl).name.local
+            );
+            let mut p = pointer.to_string();
+            push_token(&mut p, ELEMENT);
+            self.error(&p, msg)?;
+        }
+        Ok(found)
+    }
+
     /// Writes an element named `name` of a known type from its JSON.
     pub(crate) fn typed(
         &mut self,
@@ -494,6 +538,23 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         value: &Json,
         pointer: &str,
     ) -> Result<(), Fatal> {
+        match self.head(name, d, value, pointer)? {
+            Head::Done => Ok(()),
+            Head::Open { attrs, shape } => self.content(name, attrs, shape, value, pointer),
+        }
+    }
+
+    /// Everything before an object's content: `$type`, nil, scalars and
+    /// SOAP-ENC arrays (written whole, [`Head::Done`]), or the start tag's
+    /// attributes and the shape for the content. `value` needs only the
+    /// head members (`$type`, `$nil`, attributes) when the content follows.
+    pub(super) fn head(
+        &mut self,
+        name: &QName,
+        d: Decl<'_>,
+        value: &Json,
+        pointer: &str,
+    ) -> Result<Head<'c>, Fatal> {
         let name = name.clone();
         let mut ty = d.ty;
         let mut attrs: Vec<(QName, String)> = Vec::new();
@@ -501,7 +562,8 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             let mut p = pointer.to_string();
             push_token(&mut p, TYPE);
             let Json::String(t) = t else {
-                return self.error(&p, format!("`$type` must be a string, found {}", t.kind()));
+                self.error(&p, format!("`$type` must be a string, found {}", t.kind()))?;
+                return Ok(Head::Done);
             };
             let candidates = self.schema.derived.get(&ty).cloned().unwrap_or_default();
             let found = candidates.into_iter().find(|c| {
@@ -538,7 +600,8 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                         "`{t}` is not a type derived from `{}`",
                         self.schema.type_label(ty)
                     );
-                    return self.error(&p, msg);
+                    self.error(&p, msg)?;
+                    return Ok(Head::Done);
                 }
             }
         }
@@ -549,24 +612,33 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 "type `{}` is abstract: give `$type` with a derived type",
                 self.schema.type_label(ty)
             );
-            return self.error(pointer, msg);
+            self.error(pointer, msg)?;
+            return Ok(Head::Done);
         }
         let is_nil =
             matches!(value, Json::Null) || matches!(value.get(NIL), Some(Json::Bool(true)));
         if is_nil {
             if !d.nillable {
-                return self.error(
+                self.error(
                     pointer,
                     format!("`{}` is not nillable: null is not allowed", name.local),
-                );
+                )?;
+                return Ok(Head::Done);
             }
             attrs.push((QName::new(ns::XSI, "nil"), "true".into()));
-            if let Json::Object(_) = value {
+            if let Json::Object(members) = value {
                 let shape = self.shapes.get(self.schema, ty);
                 self.attributes(shape, value, pointer, &mut attrs)?;
+                for (k, _) in members {
+                    if !is_head_key(shape, k) {
+                        let mut p = pointer.to_string();
+                        push_token(&mut p, k);
+                        self.error(&p, NIL_HAS_NO_CONTENT)?;
+                    }
+                }
             }
             self.out.start(&name, &attrs, true)?;
-            return Ok(());
+            return Ok(Head::Done);
         }
         if let Some(array) = self
             .schema
@@ -574,7 +646,8 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             .as_complex()
             .and_then(|c| c.soap_array.clone())
         {
-            return self.soap_array(&name, ty, &array, value, pointer);
+            self.soap_array(&name, ty, &array, value, pointer)?;
+            return Ok(Head::Done);
         }
         if self.encoded
             && !attrs.iter().any(|(n, _)| n.ns == ns::XSI)
@@ -615,21 +688,38 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                     }
                 }
             }
-            return Ok(());
+            return Ok(Head::Done);
         }
-        let Json::Object(members) = value else {
+        let Json::Object(_) = value else {
             let msg = format!(
                 "expected a JSON object for `{}` (type `{}`), found {}",
                 name.local,
                 self.schema.type_label(ty),
                 value.kind()
             );
-            return self.error(pointer, msg);
+            self.error(pointer, msg)?;
+            return Ok(Head::Done);
         };
+        self.attributes(shape, value, pointer, &mut attrs)?;
+        Ok(Head::Open { attrs, shape })
+    }
+
+    /// Writes an object's element from its content members, after [`Self::head`].
+    fn content(
+        &mut self,
+        name: &QName,
+        attrs: Vec<(QName, String)>,
+        shape: &'c TypeShape,
+        value: &Json,
+        pointer: &str,
+    ) -> Result<(), Fatal> {
+        let Json::Object(members) = value else {
+            unreachable!("head() opens objects only");
+        };
+        let name = name.clone();
         let mut used = vec![false; members.len()];
         mark(members, &mut used, ELEMENT);
         mark(members, &mut used, TYPE);
-        self.attributes(shape, value, pointer, &mut attrs)?;
         for a in &shape.attrs {
             mark(members, &mut used, &a.json);
         }
@@ -1001,28 +1091,12 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 match chosen.as_slice() {
                     [] => {
                         if required && node.min > 0 && !node.nullable {
-                            let names: Vec<String> = children
-                                .iter()
-                                .flat_map(json_names)
-                                .map(|n| format!("`{n}`"))
-                                .collect();
-                            self.error(
-                                pointer,
-                                format!("missing required choice: one of {}", names.join(", ")),
-                            )?;
+                            self.error(pointer, missing_choice(children))?;
                         }
                     }
                     [one] => self.node(one, members, used, pointer, true)?,
                     many => {
-                        let names: Vec<String> = many
-                            .iter()
-                            .flat_map(|c| json_names(c))
-                            .map(|n| format!("`{n}`"))
-                            .collect();
-                        self.error(
-                            pointer,
-                            format!("only one of {} may be given (xs:choice)", names.join(", ")),
-                        )?;
+                        self.error(pointer, too_many_choices(many))?;
                         for c in many {
                             mark_node(c, members, used);
                         }
@@ -1207,6 +1281,24 @@ fn json_names(n: &Node) -> Vec<String> {
             GroupSlot::Inline => children.iter().flat_map(json_names).collect(),
         },
     }
+}
+
+pub(super) fn missing_choice(children: &[Node]) -> String {
+    let names: Vec<String> = children
+        .iter()
+        .flat_map(json_names)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    format!("missing required choice: one of {}", names.join(", "))
+}
+
+pub(super) fn too_many_choices(many: &[&Node]) -> String {
+    let names: Vec<String> = many
+        .iter()
+        .flat_map(|c| json_names(c))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    format!("only one of {} may be given (xs:choice)", names.join(", "))
 }
 
 fn has_any_key(n: &Node, members: &[(String, Json)]) -> bool {

@@ -18,6 +18,7 @@
 
 pub mod decode;
 pub mod error;
+pub mod json_pull;
 pub mod json_to_xml;
 pub mod json_tree;
 pub mod json_write;
@@ -46,8 +47,10 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Stop collecting after this many contract violations.
     pub max_errors: usize,
-    /// Largest JSON input. JSON -> XML reads the JSON whole (objects are
-    /// unordered; XML content is not), so this bounds its memory.
+    /// JSON -> XML reads JSON up to this size whole, so its properties may
+    /// come in any order; longer JSON is streamed and must list properties
+    /// in schema order (see [`json_to_xml`]). Also the most JSON the
+    /// streaming writer holds for any one value.
     pub max_json: usize,
 }
 
@@ -63,37 +66,39 @@ impl Default for Limits {
     }
 }
 
-/// Reads JSON input whole, refusing more than `limit` bytes.
-fn read_json<R: Read>(input: R, limit: usize) -> Result<json_tree::Json, TranslateError> {
-    let mut limited = input.take(limit as u64 + 1);
-    let mut counted = CountingReader {
-        inner: &mut limited,
-        count: 0,
-    };
-    let parsed = json_tree::parse(&mut counted);
-    if counted.count > limit as u64 {
-        return Err(TranslateError::Limit(format!(
-            "JSON input larger than {limit} bytes"
-        )));
-    }
-    parsed.map_err(|e| TranslateError::Json {
-        line: e.line(),
-        column: e.column(),
-        detail: e.to_string(),
-    })
+/// JSON input, as the writer takes it.
+enum JsonInput<R: Read> {
+    /// Small enough to read whole: properties may come in any order.
+    Whole(json_tree::Json),
+    /// Larger than [`Limits::max_json`]: pulled as it is written, in schema order.
+    Stream(json_pull::JsonPull<std::io::BufReader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>>),
 }
 
-struct CountingReader<R> {
-    inner: R,
-    count: u64,
+/// Reads up to `max_json` bytes; JSON that ends within them is parsed whole,
+/// longer JSON streams on from what was read.
+fn open_json<R: Read>(mut input: R, limits: &Limits) -> Result<JsonInput<R>, TranslateError> {
+    let mut head = Vec::new();
+    (&mut input)
+        .take(limits.max_json as u64 + 1)
+        .read_to_end(&mut head)?;
+    if head.len() <= limits.max_json {
+        let parsed = json_tree::parse(head.as_slice()).map_err(|e| TranslateError::Json {
+            line: e.line(),
+            column: e.column(),
+            detail: e.to_string(),
+        })?;
+        return Ok(JsonInput::Whole(parsed));
+    }
+    let rest = std::io::Cursor::new(head).chain(input);
+    Ok(JsonInput::Stream(pull(
+        std::io::BufReader::new(rest),
+        limits,
+    )))
 }
 
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        Ok(n)
-    }
+fn pull<R: BufRead>(input: R, limits: &Limits) -> json_pull::JsonPull<R> {
+    // An element level is an object, and an array when it repeats.
+    json_pull::JsonPull::new(input, limits.max_text, limits.max_depth * 2 + 4)
 }
 
 /// Translation options.
@@ -174,8 +179,8 @@ impl<'c> Codec<'c> {
     }
 
     /// Translates the JSON of the global element `name` into an XML document.
-    /// The JSON is read whole (objects are unordered; XML content is not), then
-    /// the XML is written to `output` in schema order.
+    /// JSON up to [`Limits::max_json`] is read whole and may list properties
+    /// in any order; longer JSON is streamed as by [`Self::json_to_xml_streaming`].
     pub fn json_to_xml<R: std::io::Read, W: Write>(
         &self,
         name: &QName,
@@ -184,8 +189,37 @@ impl<'c> Codec<'c> {
         opts: &Options,
     ) -> Result<W, TranslateError> {
         let root = self.element(name)?;
-        let value = read_json(input, opts.limits.max_json)?;
-        self.json_value_to_xml(root, &value, output, opts)
+        match open_json(input, &opts.limits)? {
+            JsonInput::Whole(value) => self.json_value_to_xml(root, &value, output, opts),
+            JsonInput::Stream(mut src) => self.writer(output, opts).document_stream(root, &mut src),
+        }
+    }
+
+    /// Translates JSON of any size with memory bounded by its nesting depth
+    /// and largest value. Properties must come in schema order, an element's
+    /// `$type`, `$nil` and attributes before its content: the order
+    /// soapbridge writes. Input out of that order is refused with a field
+    /// error, never written wrongly.
+    pub fn json_to_xml_streaming<R: BufRead, W: Write>(
+        &self,
+        name: &QName,
+        input: R,
+        output: W,
+        opts: &Options,
+    ) -> Result<W, TranslateError> {
+        let root = self.element(name)?;
+        let mut src = pull(input, &opts.limits);
+        self.writer(output, opts).document_stream(root, &mut src)
+    }
+
+    fn writer<W: Write>(&self, output: W, opts: &'c Options) -> json_to_xml::JsonToXml<'_, W> {
+        json_to_xml::JsonToXml::new(
+            self.schema,
+            &self.shapes,
+            self.simple(),
+            output,
+            &opts.limits,
+        )
     }
 
     /// Translates an already parsed JSON value.
@@ -196,14 +230,7 @@ impl<'c> Codec<'c> {
         output: W,
         opts: &Options,
     ) -> Result<W, TranslateError> {
-        let t = json_to_xml::JsonToXml::new(
-            self.schema,
-            &self.shapes,
-            self.simple(),
-            output,
-            &opts.limits,
-        );
-        t.document(root, value)
+        self.writer(output, opts).document(root, value)
     }
 
     pub fn json_to_xml_string(&self, name: &QName, json: &str) -> Result<String, TranslateError> {
@@ -251,7 +278,8 @@ impl<'c> Codec<'c> {
         Ok(t.envelope(layout)?.into_inner())
     }
 
-    /// Writes a SOAP envelope for the message JSON read from `input`.
+    /// Writes a SOAP envelope for the message JSON read from `input`
+    /// (whole up to [`Limits::max_json`], streamed beyond).
     pub fn json_to_envelope<R: std::io::Read, W: Write>(
         &self,
         layout: &message::MessageLayout,
@@ -259,16 +287,26 @@ impl<'c> Codec<'c> {
         output: W,
         opts: &Options,
     ) -> Result<W, TranslateError> {
-        let value = read_json(input, opts.limits.max_json)?;
-        let mut t = json_to_xml::JsonToXml::new(
-            self.schema,
-            &self.shapes,
-            self.simple(),
-            output,
-            &opts.limits,
-        );
+        let mut t = self.writer(output, opts);
         t.encoded = layout.encoded;
-        t.envelope(layout, &value)
+        match open_json(input, &opts.limits)? {
+            JsonInput::Whole(value) => t.envelope(layout, &value),
+            JsonInput::Stream(mut src) => t.envelope_stream(layout, &mut src),
+        }
+    }
+
+    /// [`Self::json_to_envelope`] for message JSON of any size, in schema
+    /// order (`$headers` first), as [`Self::json_to_xml_streaming`].
+    pub fn json_to_envelope_streaming<R: BufRead, W: Write>(
+        &self,
+        layout: &message::MessageLayout,
+        input: R,
+        output: W,
+        opts: &Options,
+    ) -> Result<W, TranslateError> {
+        let mut t = self.writer(output, opts);
+        t.encoded = layout.encoded;
+        t.envelope_stream(layout, &mut pull(input, &opts.limits))
     }
 
     /// Convenience for small documents held in memory.

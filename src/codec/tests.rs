@@ -650,8 +650,18 @@ fn pretty_output_is_the_same_json() {
     assert_eq!(a, b);
 }
 
+fn streamed(c: &Contract, root: &str, json: &str) -> Result<String, TranslateError> {
+    let out = Codec::new(c).json_to_xml_streaming(
+        &q(root),
+        json.as_bytes(),
+        Vec::new(),
+        &Options::default(),
+    )?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
 #[test]
-fn json_input_is_bounded() {
+fn json_beyond_max_json_streams_in_schema_order() {
     let c = schema_only(ORDER);
     let codec = Codec::new(&c);
     let opts = Options {
@@ -661,18 +671,95 @@ fn json_input_is_bounded() {
         },
         ..Options::default()
     };
-    let big = format!(r#"{{"id":"{}","qty":1,"price":1}}"#, "x".repeat(500));
-    let r = codec.json_to_xml(&q("Order"), big.as_bytes(), Vec::new(), &opts);
-    assert!(
-        matches!(r, Err(TranslateError::Limit(ref m)) if m.contains("larger than 100 bytes")),
-        "{r:?}"
+    let lines: Vec<String> = (1..=50)
+        .map(|i| format!(r#"{{"sku":"S{i}","n":{i}}}"#))
+        .collect();
+    let big = format!(
+        r#"{{"id":"A","qty":1,"price":1,"note":null,"line":[{}]}}"#,
+        lines.join(",")
     );
-    let small = r#"{"id":"x","qty":1,"price":1}"#;
+    assert!(big.len() > 1000);
+    let xml = codec
+        .json_to_xml(&q("Order"), big.as_bytes(), Vec::new(), &opts)
+        .unwrap();
+    let xml = String::from_utf8(xml).unwrap();
+    assert!(
+        xml.contains(r#"<tns:note xsi:nil="true"/><tns:line><tns:sku>S1</tns:sku>"#),
+        "{xml}"
+    );
+    assert_eq!(to_json(&c, "Order", &xml).unwrap(), big);
+    // Small JSON may come in any order; streamed JSON may not.
+    let shuffled = format!(
+        r#"{{"line":[{}],"price":1,"qty":1,"id":"A"}}"#,
+        lines.join(",")
+    );
+    let small = r#"{"price":1,"qty":1,"id":"A"}"#;
     assert!(
         codec
             .json_to_xml(&q("Order"), small.as_bytes(), Vec::new(), &opts)
             .is_ok()
     );
+    let r = codec.json_to_xml(&q("Order"), shuffled.as_bytes(), Vec::new(), &opts);
+    let errs = errors(r.map(|v| String::from_utf8(v).unwrap()));
+    has(
+        &errs,
+        "/price: `price` comes after `line`, but the schema puts it first",
+    );
+    has(&errs, "/id: `id` comes after `line`");
+    // A value held in memory is bounded by max_json too.
+    let long = format!(r#"{{"id":"{}","qty":1,"price":1}}"#, "x".repeat(500));
+    let r = codec.json_to_xml(&q("Order"), long.as_bytes(), Vec::new(), &opts);
+    assert!(matches!(r, Err(TranslateError::Limit(_))), "{r:?}");
+}
+
+#[test]
+fn streamed_json_reports_what_the_tree_writer_reports() {
+    let c = schema_only(ORDER);
+    for json in [
+        r#"{"id":"A","qty":"x","price":1}"#,
+        r#"{"id":"A","price":1}"#,
+        r#"{"id":"A","qty":1,"price":1,"line":{"sku":"S","n":1}}"#,
+        r#"{"id":"A","qty":1,"price":1,"line":[{"sku":"S","n":0}],"extra":1}"#,
+        r#"{"id":"A","qty":1,"price":1,"note":{"$nil":true,"x":1}}"#,
+        r#"{"id":"A","qty":1,"price":1,"line":[{"n":1}]}"#,
+    ] {
+        let mut tree = errors(to_xml(&c, "Order", json));
+        let mut stream = errors(streamed(&c, "Order", json));
+        tree.sort();
+        stream.sort();
+        assert_eq!(stream, tree, "{json}");
+    }
+    let dup = streamed(&c, "Order", r#"{"id":"A","id":"B","qty":1,"price":1}"#);
+    assert!(matches!(dup, Err(TranslateError::Json { .. })), "{dup:?}");
+    let trailing = streamed(&c, "Order", r#"{"id":"A","qty":1,"price":1} {}"#);
+    assert!(
+        matches!(trailing, Err(TranslateError::Json { .. })),
+        "{trailing:?}"
+    );
+}
+
+#[test]
+fn streamed_json_keeps_tags_before_content() {
+    let c = schema_only(
+        r#"
+  <xs:complexType name="Base"><xs:sequence><xs:element name="a" type="xs:string"/></xs:sequence>
+    <xs:attribute name="id" type="xs:int"/></xs:complexType>
+  <xs:complexType name="Ext"><xs:complexContent><xs:extension base="tns:Base"><xs:sequence>
+    <xs:element name="b" type="xs:string"/></xs:sequence></xs:extension></xs:complexContent></xs:complexType>
+  <xs:element name="R"><xs:complexType><xs:all>
+    <xs:element name="x" type="tns:Base"/><xs:element name="y" type="xs:string"/>
+  </xs:all></xs:complexType></xs:element>"#,
+    );
+    // xs:all: any order is schema order.
+    let ok = r#"{"y":"Y","x":{"$type":"Ext","id":7,"a":"A","b":"B"}}"#;
+    let xml = streamed(&c, "R", ok).unwrap();
+    assert!(xml.contains(r#"<tns:y>Y</tns:y><tns:x xsi:type="tns:Ext" id="7"><tns:a>A</tns:a><tns:b>B</tns:b></tns:x>"#), "{xml}");
+    let late = r#"{"x":{"a":"A","id":7},"y":"Y"}"#;
+    has(
+        &errors(streamed(&c, "R", late)),
+        "/x/id: `id` must come before the element's content when JSON is streamed",
+    );
+    assert!(to_xml(&c, "R", late).is_ok());
 }
 
 #[test]

@@ -28,5 +28,7 @@ pub mod cli;
 pub mod codec;
 pub mod contract;
 pub mod inspect;
+pub mod mapping;
 pub mod schema;
+pub mod serve;
 pub mod wsdl;

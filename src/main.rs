@@ -92,6 +92,20 @@ enum Command {
         #[command(flatten)]
         contract: ContractArgs,
     },
+    /// Serve the SOAP facades of every mapping in the mappings directory.
+    Serve {
+        /// Directory of mapping files (`*.yaml`).
+        #[arg(long, env = "SOAPBRIDGE_MAPPINGS", default_value = "mappings")]
+        mappings: PathBuf,
+        /// Address to listen on.
+        #[arg(long, env = "SOAPBRIDGE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Largest request body, in bytes.
+        #[arg(long, env = "SOAPBRIDGE_MAX_BODY", default_value_t = 16 << 20)]
+        max_body: usize,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
     /// Describe a contract's services, ports and operations.
     Inspect {
         /// The WSDL file.
@@ -179,6 +193,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 (None, None) => anyhow::bail!("give --element, or --operation with --message"),
             }
+        }
+        Command::Serve {
+            mappings,
+            listen,
+            max_body,
+            contract,
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("SOAPBRIDGE_LOG")
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let loaded = match soapbridge::mapping::load_dir(&mappings, &contract.options()?) {
+                Ok(m) => m,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("error: {e}");
+                    }
+                    eprintln!("error: {} problem(s) in the mappings", errors.len());
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if loaded.is_empty() {
+                anyhow::bail!("no mapping files (*.yaml) in {}", mappings.display());
+            }
+            let limits = soapbridge::serve::ServeLimits { max_body };
+            actix_web::rt::System::new()
+                .block_on(soapbridge::serve::run(loaded, listen, limits))
+                .with_context(|| format!("serving on {listen}"))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Inspect {
             wsdl,

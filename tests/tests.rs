@@ -7,4 +7,5 @@ mod convert;
 #[cfg(feature = "interop")]
 mod interop;
 mod roundtrip;
+mod serve;
 mod util;

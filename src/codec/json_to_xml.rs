@@ -37,6 +37,9 @@ pub(crate) struct Decl<'a> {
 pub(crate) struct JsonToXml<'c, W: Write> {
     /// rpc/encoded: `xsi:type` on every value, SOAP-ENC arrays.
     pub encoded: bool,
+    /// Properties the contract does not know are passed over, not refused
+    /// (a tolerant reader of upstream answers).
+    pub ignore_unknown: bool,
     schema: &'c Schema,
     shapes: &'c Shapes,
     simple: SimpleCodec<'c>,
@@ -194,6 +197,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
     ) -> Self {
         JsonToXml {
             encoded: false,
+            ignore_unknown: false,
             schema,
             shapes,
             simple,
@@ -912,6 +916,9 @@ impl<'c, W: Write> JsonToXml<'c, W> {
         used: &[bool],
         pointer: &str,
     ) -> Result<(), Fatal> {
+        if self.ignore_unknown {
+            return Ok(());
+        }
         for ((k, _), u) in members.iter().zip(used) {
             if !u {
                 let mut p = pointer.to_string();
@@ -1272,7 +1279,7 @@ fn mark_node(n: &Node, members: &[(String, Json)], used: &mut [bool]) {
 }
 
 /// The JSON property names an inline node contributes to its object.
-fn json_names(n: &Node) -> Vec<String> {
+pub(crate) fn json_names(n: &Node) -> Vec<String> {
     match &n.kind {
         NodeKind::Element(e) => vec![e.json.clone()],
         NodeKind::Any { .. } => vec![ANY.to_string()],

@@ -106,6 +106,10 @@ fn pull<R: BufRead>(input: R, limits: &Limits) -> json_pull::JsonPull<R> {
 pub struct Options {
     pub pretty: bool,
     pub limits: Limits,
+    /// JSON -> XML: pass over properties the contract does not describe
+    /// instead of refusing them (for answers from upstreams, which may be
+    /// newer than the contract).
+    pub ignore_unknown: bool,
 }
 
 /// A translator for one contract. Compiles each type's JSON shape and
@@ -213,13 +217,15 @@ impl<'c> Codec<'c> {
     }
 
     fn writer<W: Write>(&self, output: W, opts: &'c Options) -> json_to_xml::JsonToXml<'_, W> {
-        json_to_xml::JsonToXml::new(
+        let mut w = json_to_xml::JsonToXml::new(
             self.schema,
             &self.shapes,
             self.simple(),
             output,
             &opts.limits,
-        )
+        );
+        w.ignore_unknown = opts.ignore_unknown;
+        w
     }
 
     /// Translates an already parsed JSON value.
@@ -307,6 +313,32 @@ impl<'c> Codec<'c> {
         let mut t = self.writer(output, opts);
         t.encoded = layout.encoded;
         t.envelope_stream(layout, &mut pull(input, &opts.limits))
+    }
+
+    /// The top-level property names of a message's JSON (fields of a
+    /// wrapped or bare element, or part names; `$headers` when it has
+    /// header parts), for checking mappings against the contract.
+    pub fn message_fields(&self, layout: &message::MessageLayout) -> Option<Vec<String>> {
+        let mut out: Vec<String> = match &layout.body {
+            message::BodyLayout::Element(e) => {
+                let shape = self
+                    .shapes
+                    .get(self.schema, self.schema.element(*e).type_id);
+                let mut v: Vec<String> = shape.attrs.iter().map(|a| a.json.clone()).collect();
+                if let shape::Body::Elements { root, .. } = &shape.body {
+                    v.extend(json_to_xml::json_names(root));
+                }
+                v
+            }
+            message::BodyLayout::Parts(parts) => parts.iter().map(|(n, _)| n.clone()).collect(),
+            message::BodyLayout::Rpc { parts, .. } => {
+                parts.iter().map(|(n, _)| n.clone()).collect()
+            }
+        };
+        if !layout.headers.is_empty() {
+            out.push(message::HEADERS.to_string());
+        }
+        Some(out)
     }
 
     /// Convenience for small documents held in memory.

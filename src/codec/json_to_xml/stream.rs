@@ -362,7 +362,7 @@ impl<'c, W: Write> JsonToXml<'c, W> {
                 };
                 if let Json::Object(members) = &head {
                     for (k, _) in members {
-                        if !is_head_key(shape, k) {
+                        if !is_head_key(shape, k) && !self.ignore_unknown {
                             let mut p = pointer.to_string();
                             push_token(&mut p, k);
                             self.error(&p, format!("unknown property `{k}`"))?;
@@ -493,12 +493,14 @@ impl<'c, W: Write> JsonToXml<'c, W> {
             let Some(&i) = slots.index.get(k.as_str()) else {
                 src.value(self.budget())?;
                 let late = shape.is_some_and(|s| is_head_key(s, &k));
-                let msg = if late {
-                    format!("`{k}` must come before the element's content when JSON is streamed")
-                } else {
-                    format!("unknown property `{k}`")
-                };
-                self.error(&p, msg)?;
+                if late {
+                    let msg = format!(
+                        "`{k}` must come before the element's content when JSON is streamed"
+                    );
+                    self.error(&p, msg)?;
+                } else if !self.ignore_unknown {
+                    self.error(&p, format!("unknown property `{k}`"))?;
+                }
                 continue;
             };
             if seen[i] != Seen::No {

@@ -1,0 +1,513 @@
+//! Mapping files (`mappings/*.yaml`): which contract a facade serves, where
+//! it is served, and per operation which REST call answers it.
+//!
+//! A mapping names only what differs from the defaults, so the smallest one
+//! is three lines (contract, upstream base URL); `soapbridge scaffold`
+//! writes every operation out for editing. The full reference is
+//! `mappings/README.md`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::contract::{BoundOperation, Contract, LoadOptions};
+
+/// A mapping file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingFile {
+    /// The WSDL, relative to the mapping file.
+    pub contract: String,
+    #[serde(default)]
+    pub flow: Flow,
+    /// The `wsdl:service` to serve; the contract's only service by default.
+    pub service: Option<String>,
+    /// Where the SOAP facade is served; `/soap/{ServiceName}` by default.
+    pub path: Option<String>,
+    pub upstream: UpstreamFile,
+    /// Per operation, by the contract's operation name.
+    #[serde(default)]
+    pub operations: IndexMap<String, OperationFile>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flow {
+    #[default]
+    SoapToRest,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamFile {
+    /// `http(s)://host:port/prefix`: operation paths are appended to it.
+    pub base_url: String,
+    /// Per call, e.g. `10s` or `500ms`; 30 s by default.
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationFile {
+    /// HTTP method; `POST` by default.
+    pub method: Option<String>,
+    /// Path template below the base URL, `{field}` filled from the input
+    /// message's top-level fields; `/{OperationName}` by default.
+    pub path: Option<String>,
+    /// Query parameters: name -> `{field}` template or fixed text.
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    /// Extra request headers: name -> `{field}` template or fixed text.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// What is sent as the JSON body: `message` (the whole input message,
+    /// the default for POST/PUT/PATCH), `none` (the default for GET and
+    /// DELETE), or a field name of the message.
+    pub body: Option<String>,
+    /// Which field of the upstream's JSON answer is the output message;
+    /// the whole answer by default.
+    pub response: Option<String>,
+    pub timeout: Option<String>,
+    /// Upstream error statuses answered with a declared fault.
+    #[serde(default)]
+    pub faults: Vec<FaultRule>,
+}
+
+/// `status` (one code, or `4xx`/`5xx`) -> the contract's fault `fault`,
+/// its detail element read from the upstream's JSON error body (or the
+/// field `detail` of it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    pub status: StatusMatch,
+    pub fault: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StatusMatch {
+    Code(u16),
+    Class(String),
+}
+
+impl StatusMatch {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusMatch::Code(c) => *c == status,
+            StatusMatch::Class(c) => {
+                let c = c.to_ascii_lowercase();
+                c.len() == 3 && c.ends_with("xx") && c.as_bytes()[0] == b'0' + (status / 100) as u8
+            }
+        }
+    }
+}
+
+/// What the body of an upstream request is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodySource {
+    Message,
+    None,
+    Field(String),
+}
+
+/// One operation's REST call, with the defaults applied.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: String,
+    pub path: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(String, Template)>,
+    pub body: BodySource,
+    pub response: Option<String>,
+    pub timeout: Duration,
+    pub faults: Vec<FaultRule>,
+}
+
+/// Text with `{field}` placeholders.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub parts: Vec<Piece>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Field(String),
+}
+
+impl Template {
+    pub fn parse(s: &str) -> Result<Template, String> {
+        let mut parts = Vec::new();
+        let mut rest = s;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(Piece::Text(rest[..open].to_string()));
+            }
+            let Some(close) = rest[open..].find('}') else {
+                return Err(format!("`{s}`: `{{` without `}}`"));
+            };
+            let name = &rest[open + 1..open + close];
+            if name.is_empty() || name.contains('{') {
+                return Err(format!("`{s}`: an empty or nested placeholder"));
+            }
+            parts.push(Piece::Field(name.to_string()));
+            rest = &rest[open + close + 1..];
+        }
+        if rest.contains('}') {
+            return Err(format!("`{s}`: `}}` without `{{`"));
+        }
+        if !rest.is_empty() {
+            parts.push(Piece::Text(rest.to_string()));
+        }
+        Ok(Template { parts })
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Piece::Field(f) => Some(f.as_str()),
+            Piece::Text(_) => None,
+        })
+    }
+}
+
+/// A loaded mapping: its contract, where it is served, and every route.
+#[derive(Debug)]
+pub struct Mapping {
+    pub file: PathBuf,
+    pub contract: Contract,
+    pub service: String,
+    pub path: String,
+    pub base_url: url::Url,
+    /// By operation name; every SOAP operation of the service has one.
+    pub routes: HashMap<String, Route>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like `10s` or `500ms`"))?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" | "min" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("`{s}` is not a duration like `10s` or `500ms`")),
+    }
+}
+
+/// Reads every `*.yaml`/`*.yml` in `dir`, sorted by name.
+pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Vec<Mapping>, Vec<MappingError>> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect(),
+        Err(e) => {
+            return Err(vec![MappingError::Invalid {
+                file: dir.display().to_string(),
+                message: format!("cannot read the mappings directory: {e}"),
+            }]);
+        }
+    };
+    files.sort();
+    let mut mappings = Vec::new();
+    let mut errors = Vec::new();
+    for f in files {
+        match load(&f, opts) {
+            Ok(m) => mappings.push(m),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    let mut paths: HashMap<&str, &Path> = HashMap::new();
+    for m in &mappings {
+        if let Some(other) = paths.insert(&m.path, &m.file) {
+            errors.push(MappingError::Invalid {
+                file: m.file.display().to_string(),
+                message: format!("path `{}` is already served by {}", m.path, other.display()),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(mappings)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads one mapping file and checks it against its contract.
+pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError>> {
+    let name = file.display().to_string();
+    let invalid = |message: String| MappingError::Invalid {
+        file: name.clone(),
+        message,
+    };
+    let text =
+        std::fs::read_to_string(file).map_err(|e| vec![invalid(format!("cannot read: {e}"))])?;
+    let parsed: MappingFile = serde_saphyr::from_str(&text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        vec![MappingError::Syntax {
+            file: name.clone(),
+            line,
+            column,
+            message: e.to_string().lines().next().unwrap_or_default().to_string(),
+        }]
+    })?;
+    let wsdl = file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&parsed.contract);
+    let contract = Contract::load(&wsdl, opts).map_err(|e| {
+        vec![invalid(format!(
+            "contract `{}` does not load: {e}",
+            parsed.contract
+        ))]
+    })?;
+    let mut errors = Vec::new();
+    let services: Vec<&crate::wsdl::model::Service> = contract.services().collect();
+    let service = match &parsed.service {
+        Some(s) => services.iter().find(|x| x.name.local == *s).copied(),
+        None if services.len() == 1 => Some(services[0]),
+        None => None,
+    };
+    let Some(service) = service else {
+        let names: Vec<&str> = services.iter().map(|s| s.name.local.as_str()).collect();
+        return Err(vec![invalid(match &parsed.service {
+            Some(s) => format!(
+                "the contract has no service `{s}` (it has: {})",
+                names.join(", ")
+            ),
+            None => format!(
+                "the contract has {} services ({}): name one with `service:`",
+                names.len(),
+                names.join(", ")
+            ),
+        })]);
+    };
+    let base_url = match url::Url::parse(&parsed.upstream.base_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        Ok(u) => {
+            errors.push(invalid(format!(
+                "upstream.base_url: scheme `{}` is not http or https",
+                u.scheme()
+            )));
+            url::Url::parse("http://invalid.invalid").expect("valid")
+        }
+        Err(e) => {
+            errors.push(invalid(format!("upstream.base_url: {e}")));
+            url::Url::parse("http://invalid.invalid").expect("valid")
+        }
+    };
+    let default_timeout = match &parsed.upstream.timeout {
+        Some(t) => parse_duration(t).unwrap_or_else(|e| {
+            errors.push(invalid(format!("upstream.timeout: {e}")));
+            Duration::from_secs(30)
+        }),
+        None => Duration::from_secs(30),
+    };
+    let ops = soap_operations(&contract, service);
+    for name in parsed.operations.keys() {
+        if !ops.iter().any(|o| o.name == *name) {
+            errors.push(invalid(format!(
+                "operations.{name}: the service `{}` has no SOAP operation `{name}`",
+                service.name.local
+            )));
+        }
+    }
+    let mut routes = HashMap::new();
+    let empty = OperationFile::default();
+    for op in &ops {
+        let of = parsed.operations.get(&op.name).unwrap_or(&empty);
+        let at = |what: &str| format!("operations.{}.{what}", op.name);
+        let method = of
+            .method
+            .clone()
+            .unwrap_or_else(|| "POST".into())
+            .to_ascii_uppercase();
+        if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
+            errors.push(invalid(format!(
+                "{}: `{method}` is not GET, POST, PUT, PATCH or DELETE",
+                at("method")
+            )));
+        }
+        let mut template = |what: &str, s: &str| match Template::parse(s) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(invalid(format!("{}: {e}", at(what))));
+                Template { parts: Vec::new() }
+            }
+        };
+        let path = template(
+            "path",
+            of.path.as_deref().unwrap_or(&format!("/{}", op.name)),
+        );
+        let query: Vec<(String, Template)> = of
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), template("query", v)))
+            .collect();
+        let headers: Vec<(String, Template)> = of
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), template("headers", v)))
+            .collect();
+        let body = match of.body.as_deref() {
+            None if matches!(method.as_str(), "GET" | "DELETE") => BodySource::None,
+            None | Some("message") => BodySource::Message,
+            Some("none") => BodySource::None,
+            Some(f) => BodySource::Field(f.to_string()),
+        };
+        let fields = input_fields(&contract, op);
+        let mut used: Vec<String> = path.fields().map(str::to_string).collect();
+        for (_, t) in query.iter().chain(headers.iter()) {
+            used.extend(t.fields().map(str::to_string));
+        }
+        if let BodySource::Field(f) = &body {
+            used.push(f.clone());
+        }
+        if let Some(fields) = &fields {
+            for f in used {
+                if !fields.contains(&f) {
+                    errors.push(invalid(format!(
+                        "operations.{}: `{f}` is not a field of the input message (it has: {})",
+                        op.name,
+                        fields.join(", ")
+                    )));
+                }
+            }
+        }
+        let timeout = match &of.timeout {
+            Some(t) => parse_duration(t).unwrap_or_else(|e| {
+                errors.push(invalid(format!("{}: {e}", at("timeout"))));
+                default_timeout
+            }),
+            None => default_timeout,
+        };
+        for r in &of.faults {
+            if !op.faults.iter().any(|f| f.name == r.fault) {
+                let declared: Vec<&str> = op.faults.iter().map(|f| f.name.as_str()).collect();
+                errors.push(invalid(format!(
+                    "{}: `{}` is not a fault of the operation (declared: {})",
+                    at("faults"),
+                    r.fault,
+                    if declared.is_empty() {
+                        "none".to_string()
+                    } else {
+                        declared.join(", ")
+                    }
+                )));
+            }
+            if let StatusMatch::Class(c) = &r.status
+                && !(c.len() == 3
+                    && c.to_ascii_lowercase().ends_with("xx")
+                    && matches!(c.as_bytes()[0], b'4' | b'5'))
+            {
+                errors.push(invalid(format!(
+                    "{}: status `{c}` is not a code, `4xx` or `5xx`",
+                    at("faults")
+                )));
+            }
+        }
+        routes.insert(
+            op.name.clone(),
+            Route {
+                method,
+                path,
+                query,
+                headers,
+                body,
+                response: of.response.clone(),
+                timeout,
+                faults: of.faults.clone(),
+            },
+        );
+    }
+    let path = parsed
+        .path
+        .clone()
+        .unwrap_or_else(|| format!("/soap/{}", service.name.local));
+    if !path.starts_with('/') {
+        errors.push(invalid(format!("path: `{path}` must start with `/`")));
+    }
+    let service = service.name.local.clone();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Mapping {
+        file: file.to_path_buf(),
+        contract,
+        service,
+        path,
+        base_url,
+        routes,
+    })
+}
+
+/// The SOAP operations of a service, over all its SOAP ports, once each by name.
+pub fn soap_operations(c: &Contract, service: &crate::wsdl::model::Service) -> Vec<BoundOperation> {
+    let mut out: Vec<BoundOperation> = Vec::new();
+    for port in &service.ports {
+        let Some(binding) = c.binding(&port.binding) else {
+            continue;
+        };
+        for op in c.bound_operations(binding) {
+            if matches!(op.protocol, crate::wsdl::model::Protocol::Soap(_))
+                && !out.iter().any(|o| o.name == op.name)
+            {
+                out.push(op);
+            }
+        }
+    }
+    out
+}
+
+/// The top-level property names of an operation's input message JSON,
+/// when they are known from the contract.
+fn input_fields(c: &Contract, op: &BoundOperation) -> Option<Vec<String>> {
+    let layout = crate::codec::message::layout(op, false).ok()?;
+    let codec = crate::codec::Codec::new(c);
+    codec.message_fields(&layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_and_statuses() {
+        let t = Template::parse("/customers/{customerId}/orders").unwrap();
+        assert_eq!(t.fields().collect::<Vec<_>>(), ["customerId"]);
+        assert!(Template::parse("/a/{b").is_err());
+        assert!(Template::parse("/a/b}").is_err());
+        assert!(Template::parse("/a/{}").is_err());
+        assert!(StatusMatch::Class("4xx".into()).matches(404));
+        assert!(!StatusMatch::Class("4xx".into()).matches(500));
+        assert!(StatusMatch::Code(409).matches(409));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
+        assert!(parse_duration("ten").is_err());
+    }
+}

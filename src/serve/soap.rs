@@ -1,0 +1,335 @@
+//! One SOAP request: receive, decode, dispatch, validate, call, encode.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use super::fault::{Fault, Party};
+use super::{Entry, Facade, FacadeIndex, State};
+use crate::codec::message::{BodyLayout, MessageLayout};
+use crate::codec::{Options, TranslateError};
+use crate::contract::Contract;
+use crate::qname::QName;
+use crate::wsdl::model::SoapVersion;
+
+/// `X-Request-Id` from the caller (when it is sane), else a new one.
+pub fn request_id(req: &HttpRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(new_id)
+}
+
+fn new_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{:016x}-{:08x}-{n:x}", t as u64, std::process::id())
+}
+
+/// The body element a request of `layout` carries.
+pub fn body_name(c: &Contract, layout: &MessageLayout) -> Option<QName> {
+    match &layout.body {
+        BodyLayout::Element(e) => Some(c.schema.element(*e).name.clone()),
+        BodyLayout::Parts(parts) => parts
+            .first()
+            .map(|(_, e)| c.schema.element(*e).name.clone()),
+        BodyLayout::Rpc { wrapper, .. } => Some(wrapper.clone()),
+    }
+}
+
+/// The SOAP version the Content-Type names, with the SOAP 1.2 `action`.
+fn version_of(req: &HttpRequest) -> Option<(SoapVersion, Option<String>)> {
+    let ct = req.headers().get("content-type")?.to_str().ok()?;
+    let mut parts = ct.split(';').map(str::trim);
+    let mime = parts.next()?.to_ascii_lowercase();
+    match mime.as_str() {
+        "text/xml" => {
+            let action = req
+                .headers()
+                .get("soapaction")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().trim_matches('"').to_string());
+            Some((SoapVersion::V11, action))
+        }
+        "application/soap+xml" => {
+            let action = parts
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("action"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_string());
+            Some((SoapVersion::V12, action))
+        }
+        _ => None,
+    }
+}
+
+fn answer(v: SoapVersion, id: &str, status: u16, body: String) -> HttpResponse {
+    let ct = match v {
+        SoapVersion::V11 => "text/xml; charset=utf-8",
+        SoapVersion::V12 => "application/soap+xml; charset=utf-8",
+    };
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or_default())
+        .insert_header(("X-Request-Id", id.to_string()))
+        .content_type(ct)
+        .body(body)
+}
+
+fn fault_answer(v: SoapVersion, id: &str, f: &Fault) -> HttpResponse {
+    tracing::info!(request_id = %id, party = ?f.party, reason = %f.reason, "fault");
+    answer(v, id, f.status(v), f.envelope(v))
+}
+
+pub async fn handle(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<State>,
+    index: web::Data<FacadeIndex>,
+) -> HttpResponse {
+    let id = request_id(&req);
+    let facade = &state.facades[index.0];
+    let Some((version, action)) = version_of(&req) else {
+        let f = Fault::client(
+            "unsupported Content-Type: SOAP 1.1 requests are text/xml, SOAP 1.2 requests application/soap+xml",
+        );
+        return answer(SoapVersion::V11, &id, 415, f.envelope(SoapVersion::V11));
+    };
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            let f = Fault::client("the request body could not be read");
+            return fault_answer(version, &id, &f);
+        };
+        if body.len() + chunk.len() > state.limits.max_body {
+            let f = Fault::client(format!(
+                "the request body is larger than {} bytes",
+                state.limits.max_body
+            ));
+            return answer(version, &id, 413, f.envelope(version));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let started = std::time::Instant::now();
+    let result = process(&state, facade, &req, &id, version, action, &body).await;
+    let response = match result {
+        Ok(Reply::Message(xml)) => answer(version, &id, 200, xml),
+        Ok(Reply::Accepted) => HttpResponse::Accepted()
+            .insert_header(("X-Request-Id", id.clone()))
+            .finish(),
+        Err(f) => fault_answer(version, &id, &f),
+    };
+    tracing::info!(
+        request_id = %id,
+        path = %facade.mapping.path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "soap request"
+    );
+    response
+}
+
+pub enum Reply {
+    Message(String),
+    /// A one-way operation the upstream accepted.
+    Accepted,
+}
+
+async fn process(
+    state: &State,
+    facade: &Facade,
+    req: &HttpRequest,
+    id: &str,
+    version: SoapVersion,
+    action: Option<String>,
+    body: &[u8],
+) -> Result<Reply, Fault> {
+    let text = crate::xml::charset::decode(body, None)
+        .map_err(|e| Fault::client(format!("the request is not readable text: {e}")))?;
+    let limits = crate::xml::Limits {
+        max_bytes: state.limits.max_body,
+        ..crate::xml::Limits::default()
+    };
+    let env = crate::xml::parse(&text, &limits)
+        .map_err(|e| Fault::client(format!("the request is not well-formed XML: {}", e.kind)))?;
+    let env_ns = crate::codec::message::envelope_ns(version);
+    if env.name.local != "Envelope" {
+        return Err(Fault::client("the request is not a SOAP envelope"));
+    }
+    if env.name.ns != env_ns {
+        let other = if env.name.ns == crate::ns::SOAP11_ENV || env.name.ns == crate::ns::SOAP12_ENV
+        {
+            "the envelope's SOAP version does not match the Content-Type"
+        } else {
+            "the envelope is not in a SOAP envelope namespace"
+        };
+        return Err(Fault::new(Party::VersionMismatch, other));
+    }
+    let Some(soap_body) = env.child(env_ns, "Body") else {
+        return Err(Fault::client("the envelope has no Body"));
+    };
+    let Some(first) = soap_body.children.first() else {
+        return Err(Fault::client("the Body is empty: it names no operation"));
+    };
+    let entry = dispatch(facade, version, &first.name, action.as_deref())?;
+    must_understand(&env, env_ns, version, entry, &facade.mapping.contract)?;
+    // Validate and translate the request into the message JSON.
+    let opts = Options::default();
+    let json = facade
+        .codec
+        .envelope_to_json(&entry.input, text.as_bytes(), Vec::new(), &opts)
+        .map_err(request_fault)?;
+    let message: serde_json::Value = serde_json::from_slice(&json)
+        .map_err(|_| Fault::server("the request could not be translated"))?;
+    let outcome = super::upstream::call(state, facade, entry, &message, req, id).await?;
+    let Some(output) = &entry.output else {
+        return Ok(Reply::Accepted);
+    };
+    let answer = match &entry.route.response {
+        Some(field) => outcome.get(field).cloned().ok_or_else(|| {
+            Fault::server(format!(
+                "the upstream answer has no `{field}` field for the response"
+            ))
+        })?,
+        None => outcome,
+    };
+    let answer_text = serde_json::to_vec(&answer).unwrap_or_default();
+    let opts = Options {
+        ignore_unknown: true,
+        ..Options::default()
+    };
+    let xml = facade
+        .codec
+        .json_to_envelope(output, answer_text.as_slice(), Vec::new(), &opts)
+        .map_err(|e| match e {
+            TranslateError::Invalid(errors) => {
+                let mut f = Fault::server(format!(
+                    "the upstream answer breaks the contract: {}",
+                    errors
+                        .iter()
+                        .take(5)
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+                f.errors = errors;
+                f
+            }
+            _ => Fault::server("the upstream answer could not be translated"),
+        })?;
+    let mut out = String::from(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    out.push_str(&String::from_utf8_lossy(&xml));
+    Ok(Reply::Message(out))
+}
+
+fn request_fault(e: TranslateError) -> Fault {
+    match e {
+        TranslateError::Invalid(errors) => {
+            let mut f = Fault::client(format!(
+                "the request breaks the contract ({} error{}): {}",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                errors
+                    .iter()
+                    .take(5)
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            f.errors = errors;
+            f
+        }
+        TranslateError::Xml { detail, .. } => {
+            Fault::client(format!("the request is not well-formed XML: {detail}"))
+        }
+        TranslateError::Limit(m) => Fault::client(format!("the request is too large: {m}")),
+        other => Fault::client(format!("the request cannot be translated: {other}")),
+    }
+}
+
+/// The operation a request is for: by its body element, then by action.
+fn dispatch<'f>(
+    facade: &'f Facade,
+    version: SoapVersion,
+    body: &QName,
+    action: Option<&str>,
+) -> Result<&'f Entry, Fault> {
+    let of_version: Vec<&Entry> = facade
+        .entries
+        .iter()
+        .filter(|e| e.version == version)
+        .collect();
+    if of_version.is_empty() {
+        return Err(Fault::new(
+            Party::VersionMismatch,
+            format!("this service does not speak SOAP {}", version.as_str()),
+        ));
+    }
+    let by_body: Vec<&Entry> = of_version
+        .iter()
+        .copied()
+        .filter(|e| e.body.as_ref() == Some(body))
+        .collect();
+    match by_body.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Fault::client(format!(
+            "no operation of this service takes a body element {body}"
+        ))),
+        many => {
+            let action = action.filter(|a| !a.is_empty());
+            many.iter()
+                .copied()
+                .find(|e| action.is_some() && e.op.soap_action.as_deref() == action)
+                .ok_or_else(|| {
+                    Fault::client(format!(
+                        "several operations take a body element {body}: the SOAPAction must name one"
+                    ))
+                })
+        }
+    }
+}
+
+/// Header blocks the caller marked `mustUnderstand` must be ones we
+/// understand: the operation's declared header parts and WS-Addressing.
+fn must_understand(
+    env: &crate::xml::Element,
+    env_ns: &str,
+    version: SoapVersion,
+    entry: &Entry,
+    c: &Contract,
+) -> Result<(), Fault> {
+    let Some(header) = env.child(env_ns, "Header") else {
+        return Ok(());
+    };
+    for block in &header.children {
+        let mu = block.attr_ns(env_ns, "mustUnderstand").map(str::trim);
+        let required = match version {
+            SoapVersion::V11 => mu == Some("1"),
+            SoapVersion::V12 => matches!(mu, Some("1" | "true")),
+        };
+        if !required {
+            continue;
+        }
+        let declared = entry
+            .input
+            .headers
+            .iter()
+            .any(|(_, e)| c.schema.element(*e).name == block.name);
+        let addressing = block.name.ns == crate::ns::WSA || block.name.ns == crate::ns::WSA_2004;
+        if !declared && !addressing {
+            let why = if block.name.ns == crate::ns::WSSE {
+                "is not understood: WS-Security is not configured for this service"
+            } else {
+                "is not understood"
+            };
+            return Err(Fault::new(
+                Party::MustUnderstand,
+                format!("header {} {why}", block.name),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! The REST call a mapping describes, and how its answer becomes either the
+//! output message's JSON or a fault.
+
+use actix_web::HttpRequest;
+
+use super::fault::{Fault, Party};
+use super::{Entry, Facade, State};
+use crate::mapping::{BodySource, Piece, Template};
+
+/// Fills a template from the message's top-level fields. `encode`:
+/// percent-encode each value as one path segment.
+fn fill(t: &Template, message: &serde_json::Value, encode: bool) -> Result<String, Fault> {
+    let mut s = String::new();
+    for p in &t.parts {
+        match p {
+            Piece::Text(x) => s.push_str(x),
+            Piece::Field(f) => {
+                let v = match message.get(f) {
+                    Some(serde_json::Value::String(x)) => x.clone(),
+                    Some(serde_json::Value::Number(n)) => n.to_string(),
+                    Some(serde_json::Value::Bool(b)) => b.to_string(),
+                    _ => {
+                        return Err(Fault::client(format!(
+                            "/{f}: the request needs a value for `{f}` to address the service"
+                        )));
+                    }
+                };
+                if encode {
+                    s.extend(url::form_urlencoded::byte_serialize(v.as_bytes()).map(|x| {
+                        // A path segment: spaces as %20, not `+`.
+                        if x == "+" { "%20" } else { x }
+                    }));
+                } else {
+                    s.push_str(&v);
+                }
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Calls the upstream for one request; `Ok` is its JSON answer (2xx).
+pub async fn call(
+    state: &State,
+    facade: &Facade,
+    entry: &Entry,
+    message: &serde_json::Value,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<serde_json::Value, Fault> {
+    let route = &entry.route;
+    let mut url = facade.mapping.base_url.clone();
+    let path = fill(&route.path, message, true)?;
+    let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+    url.set_path(&joined);
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, t) in &route.query {
+            // An absent optional field leaves its parameter out.
+            if let Ok(v) = fill(t, message, false) {
+                q.append_pair(k, &v);
+            }
+        }
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    let method = reqwest::Method::from_bytes(route.method.as_bytes())
+        .map_err(|_| Fault::server("the mapping's method is invalid"))?;
+    let mut rb = state
+        .client
+        .request(method, url)
+        .timeout(route.timeout)
+        .header("Accept", "application/json")
+        .header("X-Request-Id", id);
+    if let Some(tp) = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+    {
+        rb = rb.header("traceparent", tp);
+    }
+    for (k, t) in &route.headers {
+        if let Ok(v) = fill(t, message, false) {
+            rb = rb.header(k.as_str(), v);
+        }
+    }
+    let body = match &route.body {
+        BodySource::None => None,
+        BodySource::Message => Some(message.clone()),
+        BodySource::Field(f) => message.get(f).cloned(),
+    };
+    if let Some(b) = body {
+        rb = rb
+            .header("Content-Type", "application/json")
+            .body(serde_json::to_vec(&b).unwrap_or_default());
+    }
+    let resp = rb.send().await.map_err(|e| {
+        tracing::warn!(request_id = %id, error = %e, "upstream call failed");
+        if e.is_timeout() {
+            Fault::server(format!(
+                "the upstream service did not answer within {} ms",
+                route.timeout.as_millis()
+            ))
+        } else if e.is_connect() {
+            Fault::server("the upstream service is unavailable (connection failed)")
+        } else {
+            Fault::server("the upstream call failed")
+        }
+    })?;
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| {
+        if e.is_timeout() {
+            Fault::server("the upstream service did not finish its answer in time")
+        } else {
+            Fault::server("the upstream answer could not be read")
+        }
+    })?;
+    let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    if (200..300).contains(&status) {
+        if entry.output.is_none() {
+            return Ok(serde_json::Value::Null);
+        }
+        return json.ok_or_else(|| Fault::server("the upstream answer is not JSON"));
+    }
+    Err(error_fault(facade, entry, status, json.as_ref()))
+}
+
+/// An upstream error status as a fault: a declared fault when a mapping
+/// rule selects one and its detail fits the contract, else a generic one.
+fn error_fault(
+    facade: &Facade,
+    entry: &Entry,
+    status: u16,
+    json: Option<&serde_json::Value>,
+) -> Fault {
+    let party = if (400..500).contains(&status) && status != 408 && status != 429 {
+        Party::Client
+    } else {
+        Party::Server
+    };
+    // problem+json `title`/`detail`, or a `message` field, as the reason.
+    let text = |k: &str| json.and_then(|j| j.get(k)).and_then(|v| v.as_str());
+    let reason = match (text("title"), text("detail").or(text("message"))) {
+        (Some(t), Some(d)) => format!("{t}: {d}"),
+        (Some(t), None) => t.to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) => format!("the upstream service answered HTTP {status}"),
+    };
+    let mut fault = Fault::new(party, reason);
+    let rule = entry.route.faults.iter().find(|r| r.status.matches(status));
+    if let (Some(rule), Some(json)) = (rule, json) {
+        let declared = entry.op.faults.iter().find(|f| f.name == rule.fault);
+        let detail = match &rule.detail {
+            Some(field) => json.get(field),
+            None => Some(json),
+        };
+        if let (Some(element), Some(detail)) = (declared.and_then(|d| d.element.as_ref()), detail) {
+            let text = serde_json::to_vec(detail).unwrap_or_default();
+            let opts = crate::codec::Options {
+                ignore_unknown: true,
+                ..Default::default()
+            };
+            match facade
+                .codec
+                .json_to_xml(element, text.as_slice(), Vec::new(), &opts)
+            {
+                Ok(xml) => fault.detail_xml = Some(String::from_utf8_lossy(&xml).into_owned()),
+                Err(e) => {
+                    tracing::warn!(fault = %rule.fault, error = %e, "the upstream error does not fit the declared fault");
+                }
+            }
+        }
+    }
+    fault
+}

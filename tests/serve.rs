@@ -1,0 +1,476 @@
+//! `soapbridge serve` end to end: the real binary in front of a real HTTP
+//! upstream on loopback (an actix-web server in this process), called with
+//! SOAP 1.1 and 1.2 envelopes over real HTTP.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+/// Request ids the upstream saw, to check they are passed on.
+static SEEN_IDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The JSON of a shipped sample document, as the REST service would send it.
+fn sample_json(wsdl: &str, element: &str, sample: &str) -> Value {
+    let o = soapbridge(&[
+        "convert",
+        wsdl,
+        "--element",
+        element,
+        "--to",
+        "json",
+        sample,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Order(Value);
+struct PaymentStatus(Value);
+
+/// The example REST service: orders and payments, with an error per status.
+fn start_upstream(order: Value, payment_status: Value) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let order = web::Data::new(Order(order));
+            let payment_status = web::Data::new(PaymentStatus(payment_status));
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(order.clone())
+                    .app_data(payment_status.clone())
+                    .route(
+                        "/orders/{id}",
+                        web::get().to(
+                            |req: HttpRequest, id: web::Path<String>, order: web::Data<Order>| async move {
+                                if let Some(rid) = req.headers().get("x-request-id") {
+                                    SEEN_IDS.lock().unwrap().push(rid.to_str().unwrap().to_string());
+                                }
+                                match id.as_str() {
+                                    "SO-2024-000404" => HttpResponse::NotFound()
+                                        .content_type("application/problem+json")
+                                        .json(json!({
+                                            "title": "Not Found",
+                                            "detail": "no order SO-2024-000404",
+                                            "code": "ORDER_NOT_FOUND",
+                                            "message": "no order SO-2024-000404",
+                                            "orderId": "SO-2024-000404"
+                                        })),
+                                    "SO-2024-000500" => HttpResponse::InternalServerError()
+                                        .json(json!({"title": "database down at /var/lib/db"})),
+                                    "SO-2024-000999" => {
+                                        // Breaks the contract: no `order`.
+                                        HttpResponse::Ok().json(json!({"something": 1}))
+                                    }
+                                    _ => {
+                                        let mut o = order.0.clone();
+                                        // A field newer than the contract: ignored.
+                                        o["revision"] = json!(7);
+                                        HttpResponse::Ok().json(o)
+                                    }
+                                }
+                            },
+                        ),
+                    )
+                    .route(
+                        "/CancelOrder",
+                        web::post().to(|| async {
+                            actix_web::rt::time::sleep(Duration::from_secs(3)).await;
+                            HttpResponse::Ok().json(json!({}))
+                        }),
+                    )
+                    .route(
+                        "/payments/{id}/status",
+                        web::get().to(|ps: web::Data<PaymentStatus>| async move {
+                            HttpResponse::Ok().json(ps.0.clone())
+                        }),
+                    )
+                    .route(
+                        "/NotifyPaymentEvent",
+                        web::post().to(|body: web::Json<Value>| async move {
+                            assert!(body["event"]["paymentId"].is_string(), "{body}");
+                            HttpResponse::NoContent().finish()
+                        }),
+                    )
+            })
+            .workers(2)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    addr
+}
+
+struct Bridge {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_bridge(mappings: &Path) -> Bridge {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_soapbridge"))
+        .args(["serve", "--mappings"])
+        .arg(mappings)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("SOAPBRIDGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start soapbridge serve");
+    // Owned at once, so a failure below still stops the process.
+    let bridge = Bridge {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    loop {
+        if http()
+            .get(format!("{}/healthz", bridge.url))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bridge
+}
+
+/// A blocking HTTP client (rustls with ring, as the bridge uses).
+fn http() -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .tls_backend_rustls()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+fn soap11(body: &str) -> String {
+    let body = body.trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+fn post(url: &str, content_type: &str, action: Option<&str>, body: String) -> (u16, String) {
+    let mut rb = http()
+        .post(url)
+        .header("Content-Type", content_type)
+        .header("X-Request-Id", "test-req-1")
+        .body(body);
+    if let Some(a) = action {
+        rb = rb.header("SOAPAction", a);
+    }
+    let r = rb.send().unwrap();
+    let status = r.status().as_u16();
+    assert_eq!(
+        r.headers().get("x-request-id").map(|v| v.to_str().unwrap()),
+        Some("test-req-1")
+    );
+    (status, r.text().unwrap())
+}
+
+/// The message JSON of a SOAP answer, via the translator.
+fn answer_json(wsdl: &str, op: &str, xml: &str) -> Value {
+    let dir = scratch();
+    let f = write(&dir, "answer.xml", xml);
+    let o = soapbridge(&[
+        "convert",
+        wsdl,
+        "--operation",
+        op,
+        "--message",
+        "output",
+        "--to",
+        "json",
+        f.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}\n{xml}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+#[test]
+fn soap_facade_calls_the_rest_upstream_and_maps_answers_and_faults() {
+    let orders = "wsdl/erp-orders/orders.wsdl";
+    let payments = "wsdl/bank-payments/payments.wsdl";
+    let order = sample_json(
+        orders,
+        "{urn:example:erp:orders:v1}GetOrderResponse",
+        "wsdl/erp-orders/samples/GetOrderResponse.xml",
+    );
+    let status = sample_json(
+        payments,
+        "{urn:example:bank:payments:v2}GetPaymentStatusResponse",
+        "wsdl/bank-payments/samples/GetPaymentStatusResponse.xml",
+    );
+    let upstream = start_upstream(order.clone(), status.clone());
+    let dir = scratch();
+    let root = root();
+    write(
+        &dir,
+        "orders.yaml",
+        &format!(
+            r#"
+contract: {}/{orders}
+upstream:
+  base_url: http://{upstream}
+  timeout: 5s
+operations:
+  GetOrder:
+    method: GET
+    path: /orders/{{orderId}}
+    faults:
+      - status: 404
+        fault: OrderFault
+  CancelOrder:
+    timeout: 300ms
+"#,
+            root.display()
+        ),
+    );
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            r#"
+contract: {}/{payments}
+path: /bank/payments
+upstream:
+  base_url: http://{upstream}
+operations:
+  GetPaymentStatus:
+    method: GET
+    path: /payments/{{paymentId}}/status
+"#,
+            root.display()
+        ),
+    );
+    let bridge = start_bridge(&dir);
+    let facade = format!("{}/soap/OrderService", bridge.url);
+
+    // A translated answer, field by field what the upstream sent (its
+    // extra `revision` passed over).
+    let get = std::fs::read_to_string(root.join("wsdl/erp-orders/samples/GetOrder.xml")).unwrap();
+    let (code, xml) = post(
+        &facade,
+        "text/xml; charset=utf-8",
+        Some("urn:example:erp:orders:v1/GetOrder"),
+        soap11(&get),
+    );
+    assert_eq!(code, 200, "{xml}");
+    assert_eq!(answer_json(orders, "GetOrder", &xml), order);
+    assert!(SEEN_IDS.lock().unwrap().iter().any(|i| i == "test-req-1"));
+
+    // 404 with a mapping rule: the declared fault, its element as detail.
+    let missing = get.replace("SO-2024-000123", "SO-2024-000404");
+    let (code, xml) = post(&facade, "text/xml", None, soap11(&missing));
+    assert_eq!(code, 500, "{xml}");
+    assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
+    assert!(xml.contains("Not Found: no order SO-2024-000404"), "{xml}");
+    assert!(xml.contains("<detail><tns:OrderFault"), "{xml}");
+    assert!(
+        xml.contains("<tns:code>ORDER_NOT_FOUND</tns:code>"),
+        "{xml}"
+    );
+
+    // 5xx: a Server fault with the upstream's title (and no more).
+    let broken = get.replace("SO-2024-000123", "SO-2024-000500");
+    let (code, xml) = post(&facade, "text/xml", None, soap11(&broken));
+    assert_eq!(code, 500);
+    assert!(xml.contains("<faultcode>soap:Server</faultcode>"), "{xml}");
+
+    // An answer that breaks the contract is a Server fault naming the field.
+    let bad = get.replace("SO-2024-000123", "SO-2024-000999");
+    let (code, xml) = post(&facade, "text/xml", None, soap11(&bad));
+    assert_eq!(code, 500);
+    assert!(
+        xml.contains("the upstream answer breaks the contract"),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"pointer="/order""#), "{xml}");
+
+    // A request that breaks the contract never reaches the upstream.
+    let invalid = get.replace("SO-2024-000123", "not an order id");
+    let (code, xml) = post(&facade, "text/xml", None, soap11(&invalid));
+    assert_eq!(code, 500);
+    assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
+    assert!(xml.contains(r#"<sb:error pointer="/orderId">"#), "{xml}");
+
+    // Timeout.
+    let cancel =
+        std::fs::read_to_string(root.join("wsdl/erp-orders/samples/CancelOrder.xml")).unwrap();
+    let (code, xml) = post(&facade, "text/xml", None, soap11(&cancel));
+    assert_eq!(code, 500);
+    assert!(xml.contains("did not answer within 300 ms"), "{xml}");
+
+    // Not SOAP, not XML, wrong version, unknown operation, DTD.
+    let (code, _) = post(&facade, "application/json", None, "{}".into());
+    assert_eq!(code, 415);
+    let (code, xml) = post(&facade, "text/xml", None, "<not-closed>".into());
+    assert_eq!(code, 500);
+    assert!(xml.contains("not well-formed"), "{xml}");
+    let (code, xml) = post(&facade, "application/soap+xml", None, soap11(&get));
+    assert!(xml.contains("VersionMismatch"), "{code} {xml}");
+    let (_, xml) = post(
+        &facade,
+        "text/xml",
+        None,
+        soap11("<x:Nope xmlns:x='urn:x'/>"),
+    );
+    assert!(
+        xml.contains("no operation of this service takes a body element {urn:x}Nope"),
+        "{xml}"
+    );
+    let dtd = format!(
+        "<!DOCTYPE x [<!ENTITY e 'boom'>]>{}",
+        soap11(&get).replace(r#"<?xml version="1.0" encoding="UTF-8"?>"#, "")
+    );
+    let (_, xml) = post(&facade, "text/xml", None, dtd);
+    assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
+
+    // mustUnderstand: WS-Addressing is understood, WS-Security not yet.
+    let with_header = |h: &str| {
+        soap11(&get).replace(
+            "<soapenv:Body>",
+            &format!("<soapenv:Header>{h}</soapenv:Header><soapenv:Body>"),
+        )
+    };
+    let wsa = r#"<wsa:Action xmlns:wsa="http://www.w3.org/2005/08/addressing" soapenv:mustUnderstand="1">urn:example:erp:orders:v1/GetOrder</wsa:Action>"#;
+    let (code, xml) = post(&facade, "text/xml", None, with_header(wsa));
+    assert_eq!(code, 200, "{xml}");
+    let wsse = r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" soapenv:mustUnderstand="1"/>"#;
+    let (code, xml) = post(&facade, "text/xml", None, with_header(wsse));
+    assert_eq!(code, 500);
+    assert!(xml.contains("soap:MustUnderstand"), "{xml}");
+
+    // SOAP 1.2 on its own path; a one-way operation is 202.
+    let pay = format!("{}/bank/payments", bridge.url);
+    let gps = std::fs::read_to_string(root.join("wsdl/bank-payments/samples/GetPaymentStatus.xml"))
+        .unwrap();
+    let env12 = |b: &str| {
+        let b = b.trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        format!(
+            r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>{b}</env:Body></env:Envelope>"#
+        )
+    };
+    let (code, xml) = post(
+        &pay,
+        "application/soap+xml; charset=utf-8; action=\"urn:example:bank:payments:v2/GetPaymentStatus\"",
+        None,
+        env12(&gps),
+    );
+    assert_eq!(code, 200, "{xml}");
+    assert_eq!(answer_json(payments, "GetPaymentStatus", &xml), status);
+    let notify =
+        std::fs::read_to_string(root.join("wsdl/bank-payments/samples/NotifyPaymentEvent.xml"))
+            .unwrap();
+    let (code, body) = post(&pay, "application/soap+xml", None, env12(&notify));
+    assert_eq!(code, 202, "{body}");
+    let (code, xml) = post(
+        &pay,
+        "application/soap+xml",
+        None,
+        env12("<x:Nope xmlns:x='urn:x'/>"),
+    );
+    assert_eq!(code, 400, "{xml}");
+    assert!(xml.contains("soap:Sender"), "{xml}");
+
+    // ?wsdl: the address is the bridge's; imported schemas are served.
+    let wsdl = http()
+        .get(format!("{facade}?wsdl"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(wsdl.contains(&format!(r#"location="{facade}""#)), "{wsdl}");
+    assert!(wsdl.contains(&format!("{facade}?xsd=")), "{wsdl}");
+    let xsd_url = wsdl
+        .split(&format!("{facade}?xsd="))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let xsd = http()
+        .get(format!("{facade}?xsd={xsd_url}"))
+        .send()
+        .unwrap();
+    assert_eq!(xsd.status(), 200);
+    assert!(xsd.text().unwrap().contains("schema"));
+    drop(bridge);
+}
+
+#[test]
+fn mapping_errors_are_reported_and_serve_refuses_to_start() {
+    let dir = scratch();
+    write(
+        &dir,
+        "bad.yaml",
+        &format!(
+            r#"
+contract: {}/wsdl/erp-orders/orders.wsdl
+upstream:
+  base_url: ftp://example.org
+operations:
+  NoSuchOperation: {{}}
+  GetOrder:
+    path: /orders/{{customer}}
+    faults:
+      - status: 404
+        fault: NoSuchFault
+"#,
+            root().display()
+        ),
+    );
+    let o = soapbridge(&[
+        "serve",
+        "--mappings",
+        dir.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    for needle in [
+        "scheme `ftp` is not http or https",
+        "operations.NoSuchOperation: the service `OrderService` has no SOAP operation",
+        "`customer` is not a field of the input message (it has: orderId)",
+        "`NoSuchFault` is not a fault of the operation (declared: OrderFault)",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in {err}");
+    }
+    write(&dir, "bad.yaml", "contract: [unclosed\n");
+    let o = soapbridge(&["serve", "--mappings", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.yaml:"), "{}", stderr(&o));
+}

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The README's "run it" command.
+# The README's "run it" command: the bridge serving the shipped example
+# contracts (wsdl/) through the shipped mappings (mappings/), with the
+# example REST service they point at running beside it (--demo). No broker,
+# no peers.
 #
-#   scripts/run.sh [WSDL...]
+#   scripts/run.sh                     # SOAP facades on http://127.0.0.1:8080
+#   scripts/run.sh --listen 0.0.0.0:8080
 #
-# For now (the server is not written yet) it builds the release binary and runs
-# `soapbridge inspect` on the given contracts, by default every shipped concrete
-# contract: wsdl/*/*.wsdl except the *-abstract.wsdl halves they import.
-# Needs no broker and no peers.
+# Extra arguments go to `soapbridge serve`. Stop it with Ctrl-C (in-flight
+# requests finish first).
 set -euo pipefail
 
 # shellcheck source=scripts/common.sh
@@ -21,30 +23,17 @@ section "cargo build --release"
 cargo build --release --bin soapbridge
 bin="$CARGO_TARGET_DIR/release/soapbridge"
 
-contracts=("$@")
-if [ ${#contracts[@]} -eq 0 ]; then
-    shopt -s nullglob
-    for f in wsdl/*/*.wsdl; do
-        case "$f" in
-            *-abstract.wsdl) ;;
-            *) contracts+=("$f") ;;
-        esac
-    done
-    shopt -u nullglob
-fi
-if [ ${#contracts[@]} -eq 0 ]; then
-    echo "run.sh: no contracts found (wsdl/*/*.wsdl)" >&2
-    exit 1
-fi
+section "soapbridge check"
+"$bin" check --mappings mappings
 
-failed=0
-for wsdl in "${contracts[@]}"; do
-    section "soapbridge inspect $wsdl"
-    if ! "$bin" inspect "$wsdl"; then
-        echo "run.sh: soapbridge inspect $wsdl failed" >&2
-        failed=$((failed + 1))
-    fi
-done
-
-section "inspected ${#contracts[@]} contract(s), $failed failed"
-[ "$failed" -eq 0 ]
+section "soapbridge serve --demo"
+cat <<'TXT'
+Try it (another terminal):
+  curl -s -H 'Content-Type: text/xml' --data-binary @- http://127.0.0.1:8080/soap/OrderService <<'XML'
+  <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
+    <GetOrder xmlns="urn:example:erp:orders:v1"><orderId>SO-2024-000123</orderId></GetOrder>
+  </s:Body></s:Envelope>
+  XML
+  curl -s 'http://127.0.0.1:8080/soap/OrderService?wsdl'
+TXT
+exec "$bin" serve --mappings mappings --demo "$@"

@@ -1,7 +1,7 @@
 //! The `soapbridge` command line. `anyhow` lives here only: library errors
 //! are typed, and this edge prints them with their context.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -103,6 +103,48 @@ enum Command {
         /// Largest request body, in bytes.
         #[arg(long, env = "SOAPBRIDGE_MAX_BODY", default_value_t = 16 << 20)]
         max_body: usize,
+        /// Also run the example REST service the shipped mappings point at.
+        #[arg(long)]
+        demo: bool,
+        /// Where the example REST service listens (with --demo).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        demo_listen: std::net::SocketAddr,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
+    /// Validate every mapping against its contract (operations, fields,
+    /// faults, templates, paths); exit 1 on any problem.
+    Check {
+        /// Directory of mapping files (`*.yaml`).
+        #[arg(long, env = "SOAPBRIDGE_MAPPINGS", default_value = "mappings")]
+        mappings: PathBuf,
+        /// Also fail on coverage findings of the served operations
+        /// (constructs that cannot be bridged losslessly).
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
+    /// Write a mapping for every operation of a contract that works
+    /// unedited with `serve`.
+    Scaffold {
+        /// The WSDL file.
+        wsdl: PathBuf,
+        /// Which flow: soap-to-rest (a SOAP facade in front of a REST service).
+        #[arg(long, value_parser = ["soap-to-rest", "rest-to-soap"])]
+        flow: String,
+        /// The REST service's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8090")]
+        upstream: String,
+        /// The service, when the contract has several.
+        #[arg(long)]
+        service: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Overwrite FILE if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
         #[command(flatten)]
         contract: ContractArgs,
     },
@@ -198,6 +240,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mappings,
             listen,
             max_body,
+            demo,
+            demo_listen,
             contract,
         } => {
             tracing_subscriber::fmt()
@@ -222,8 +266,110 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let limits = soapbridge::serve::ServeLimits { max_body };
             actix_web::rt::System::new()
-                .block_on(soapbridge::serve::run(loaded, listen, limits))
+                .block_on(soapbridge::serve::run(
+                    loaded,
+                    listen,
+                    limits,
+                    demo.then_some(demo_listen),
+                ))
                 .with_context(|| format!("serving on {listen}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            mappings,
+            strict,
+            contract,
+        } => {
+            let loaded = match soapbridge::mapping::load_dir(&mappings, &contract.options()?) {
+                Ok(m) => m,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    eprintln!("error: {} problem(s) in the mappings", errors.len());
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let mut findings = 0;
+            let mut operations = 0;
+            for m in &loaded {
+                operations += m.routes.len();
+                let service = m.contract.services().find(|s| s.name.local == m.service);
+                for op in service
+                    .map(|s| soapbridge::mapping::soap_operations(&m.contract, s))
+                    .unwrap_or_default()
+                {
+                    for f in &op.findings {
+                        findings += 1;
+                        eprintln!(
+                            "{}: coverage: {}: {}: {}",
+                            m.file.display(),
+                            op.name,
+                            f.construct,
+                            f.detail
+                        );
+                    }
+                }
+            }
+            println!(
+                "{} mapping(s), {operations} operation(s) checked against their contracts",
+                loaded.len()
+            );
+            if strict && findings > 0 {
+                eprintln!("error: {findings} coverage finding(s) (--strict)");
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scaffold {
+            wsdl,
+            flow,
+            upstream,
+            service,
+            output,
+            force,
+            contract,
+        } => {
+            if flow != "soap-to-rest" {
+                anyhow::bail!(
+                    "--flow {flow} is not built yet (the REST facade is its own issue); use soap-to-rest"
+                );
+            }
+            url::Url::parse(&upstream).with_context(|| format!("--upstream {upstream}"))?;
+            let c = match load(&wsdl, &contract)? {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            // The contract path as the mapping will resolve it: relative to the mapping file.
+            let base = output
+                .as_deref()
+                .and_then(|o| o.parent())
+                .map(|p| {
+                    if p.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        p
+                    }
+                })
+                .unwrap_or(Path::new("."));
+            let contract_ref = relative_to(&wsdl, base);
+            let yaml = soapbridge::scaffold::soap_to_rest(
+                &c,
+                &contract_ref,
+                service.as_deref(),
+                &upstream,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match output {
+                Some(o) => {
+                    if o.exists() && !force {
+                        anyhow::bail!("{} exists: use --force to overwrite it", o.display());
+                    }
+                    std::fs::write(&o, yaml).with_context(|| format!("writing {}", o.display()))?;
+                    eprintln!("wrote {}", o.display());
+                }
+                None => print!("{yaml}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect {
@@ -255,4 +401,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `target` as a path relative to the directory `base` (both made absolute).
+fn relative_to(target: &Path, base: &Path) -> PathBuf {
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    let (t, b) = (abs(target), abs(base));
+    let tc: Vec<_> = t.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = tc.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &tc[common..] {
+        out.push(c);
+    }
+    out
 }

@@ -47,6 +47,12 @@ pub struct UpstreamFile {
     pub base_url: String,
     /// Per call, e.g. `10s` or `500ms`; 30 s by default.
     pub timeout: Option<String>,
+    /// Retries of idempotent calls (GET, PUT, DELETE) after a refused
+    /// connection, a timeout or a 502/503/504; 2 by default. POST and
+    /// PATCH are never retried unless an operation sets `retries`.
+    pub retries: Option<u32>,
+    /// First pause between retries, doubled each time (`100ms` by default).
+    pub backoff: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +77,9 @@ pub struct OperationFile {
     /// the whole answer by default.
     pub response: Option<String>,
     pub timeout: Option<String>,
+    /// Retries for this operation (see `upstream.retries`); setting it on a
+    /// POST declares the call safe to repeat.
+    pub retries: Option<u32>,
     /// Upstream error statuses answered with a declared fault.
     #[serde(default)]
     pub faults: Vec<FaultRule>,
@@ -124,6 +133,8 @@ pub struct Route {
     pub body: BodySource,
     pub response: Option<String>,
     pub timeout: Duration,
+    pub retries: u32,
+    pub backoff: Duration,
     pub faults: Vec<FaultRule>,
 }
 
@@ -166,12 +177,53 @@ impl Template {
         Ok(Template { parts })
     }
 
+    /// The top-level message fields the placeholders read (`a` of `{a.b}`).
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Piece::Field(f) => Some(f.as_str()),
+            Piece::Field(f) => f.split('.').next(),
             Piece::Text(_) => None,
         })
     }
+}
+
+/// The value at a dotted field path (`order.customerId`, `$headers.context.messageId`).
+pub fn lookup<'v>(message: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    path.split('.').try_fold(message, |v, k| v.get(k))
+}
+
+/// Replaces `${NAME}` and `${NAME:-default}` with environment variables, so
+/// one mapping serves every stage (base URLs, credentials stay out of it).
+pub fn expand_env(text: &str, var: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find('}') else {
+            return Err("`${` without `}`".into());
+        };
+        let inner = &rest[i + 2..i + end];
+        let (name, default) = match inner.split_once(":-") {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!(
+                "`${{{inner}}}` is not an environment variable reference"
+            ));
+        }
+        match (var(name), default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(d)) => out.push_str(d),
+            (None, None) => {
+                return Err(format!(
+                    "environment variable `{name}` is not set (give a default: `${{{name}:-...}}`)"
+                ));
+            }
+        }
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A loaded mapping: its contract, where it is served, and every route.
@@ -190,6 +242,14 @@ pub struct Mapping {
 pub enum MappingError {
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
+    /// A problem at a known place: `file:line:column: message`.
+    #[error("{file}:{line}:{column}: {message}")]
+    At {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {
         file: String,
@@ -264,6 +324,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     };
     let text =
         std::fs::read_to_string(file).map_err(|e| vec![invalid(format!("cannot read: {e}"))])?;
+    let text = expand_env(&text, |n| std::env::var(n).ok()).map_err(|e| vec![invalid(e)])?;
     let parsed: MappingFile = serde_saphyr::from_str(&text).map_err(|e| {
         let (line, column) = e
             .location()
@@ -327,6 +388,14 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             Duration::from_secs(30)
         }),
         None => Duration::from_secs(30),
+    };
+    let default_retries = parsed.upstream.retries.unwrap_or(2);
+    let backoff = match &parsed.upstream.backoff {
+        Some(b) => parse_duration(b).unwrap_or_else(|e| {
+            errors.push(invalid(format!("upstream.backoff: {e}")));
+            Duration::from_millis(100)
+        }),
+        None => Duration::from_millis(100),
     };
     let ops = soap_operations(&contract, service);
     for name in parsed.operations.keys() {
@@ -431,9 +500,15 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 )));
             }
         }
+        let idempotent = matches!(method.as_str(), "GET" | "PUT" | "DELETE");
+        let retries = of
+            .retries
+            .unwrap_or(if idempotent { default_retries } else { 0 });
         routes.insert(
             op.name.clone(),
             Route {
+                retries,
+                backoff,
                 method,
                 path,
                 query,
@@ -454,7 +529,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     }
     let service = service.name.local.clone();
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(errors.into_iter().map(|e| locate(e, &text)).collect());
     }
     Ok(Mapping {
         file: file.to_path_buf(),
@@ -464,6 +539,66 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         base_url,
         routes,
     })
+}
+
+/// Gives an error the line and column of the key its message starts with
+/// (`operations.GetOrder.path: ...`), found by indentation in the YAML.
+fn locate(e: MappingError, text: &str) -> MappingError {
+    let MappingError::Invalid { file, message } = e else {
+        return e;
+    };
+    let key = message.split(": ").next().unwrap_or_default();
+    let is_path = !key.is_empty() && !key.contains(' ') && key != message;
+    match is_path.then(|| key_position(text, key)).flatten() {
+        Some((line, column)) => MappingError::At {
+            file,
+            line,
+            column,
+            message,
+        },
+        None => MappingError::Invalid { file, message },
+    }
+}
+
+/// The position of a dotted key path in block-style YAML.
+fn key_position(text: &str, path: &str) -> Option<(u64, u64)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    let mut parent_indent: Option<usize> = None;
+    let mut found = None;
+    for seg in path.split('.') {
+        let mut hit = None;
+        for (i, l) in lines.iter().enumerate().skip(from) {
+            let body = l.trim_start();
+            let indent = l.len() - body.len();
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            if found.is_some() && parent_indent.is_some_and(|p| indent <= p) {
+                break; // left the parent's block
+            }
+            let k = body.trim_start_matches("- ");
+            let k = k
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .trim_matches('"')
+                .trim_matches('\'');
+            if k == seg && body.contains(':') {
+                hit = Some((
+                    i,
+                    indent + (body.len() - body.trim_start_matches("- ").len()),
+                ));
+                break;
+            }
+        }
+        let (i, col) = hit?;
+        found = Some((i as u64 + 1, col as u64 + 1));
+        parent_indent = Some(col);
+        from = i + 1;
+    }
+    found
 }
 
 /// The SOAP operations of a service, over all its SOAP ports, once each by name.
@@ -509,5 +644,30 @@ mod tests {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
         assert!(parse_duration("ten").is_err());
+    }
+
+    #[test]
+    fn keys_are_found_by_indentation() {
+        let y = "contract: x\nupstream:\n  base_url: y\noperations:\n  A:\n    path: /a\n  B:\n    path: /b\n";
+        assert_eq!(key_position(y, "operations.B.path"), Some((8, 5)));
+        assert_eq!(key_position(y, "upstream.base_url"), Some((3, 3)));
+        assert_eq!(key_position(y, "operations.C"), None);
+    }
+
+    #[test]
+    fn environment_references_expand() {
+        let env = |n: &str| (n == "API").then(|| "http://api:9000".to_string());
+        assert_eq!(
+            expand_env("a: ${API}/x\nb: ${NOPE:-http://localhost}", env).unwrap(),
+            "a: http://api:9000/x\nb: http://localhost"
+        );
+        assert!(
+            expand_env("${NOPE}", env)
+                .unwrap_err()
+                .contains("`NOPE` is not set")
+        );
+        assert!(expand_env("${a b}", env).is_err());
+        let v = serde_json::json!({"$headers": {"ctx": {"id": "m1"}}});
+        assert_eq!(lookup(&v, "$headers.ctx.id").unwrap(), "m1");
     }
 }

@@ -474,3 +474,274 @@ operations:
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.yaml:"), "{}", stderr(&o));
 }
+
+/// Wraps a sample body document in a SOAP 1.1 or 1.2 envelope.
+fn envelope(v12: bool, sample: &Path) -> String {
+    let body = std::fs::read_to_string(sample).unwrap();
+    let body = body.trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let ns = if v12 {
+        "http://www.w3.org/2003/05/soap-envelope"
+    } else {
+        "http://schemas.xmlsoap.org/soap/envelope/"
+    };
+    format!(r#"<e:Envelope xmlns:e="{ns}"><e:Body>{body}</e:Body></e:Envelope>"#)
+}
+
+fn start_serve(args: &[&str], env: &[(&str, String)]) -> Bridge {
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_soapbridge"));
+    cmd.arg("serve")
+        .args(args)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(root())
+        .env("SOAPBRIDGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let bridge = Bridge {
+        child: cmd.spawn().expect("start soapbridge serve"),
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while !http()
+        .get(format!("{}/healthz", bridge.url))
+        .send()
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bridge
+}
+
+#[test]
+fn shipped_mappings_answer_every_operation_through_the_demo_service() {
+    let demo = free_port();
+    let bridge = start_serve(
+        &[
+            "--mappings",
+            "mappings",
+            "--demo",
+            "--demo-listen",
+            &format!("127.0.0.1:{demo}"),
+        ],
+        &[
+            ("ORDERS_API_URL", format!("http://127.0.0.1:{demo}/erp")),
+            ("PAYMENTS_API_URL", format!("http://127.0.0.1:{demo}/bank")),
+        ],
+    );
+    let root = root();
+    let orders = format!("{}/soap/OrderService", bridge.url);
+    let payments = format!("{}/soap/PaymentService", bridge.url);
+    let call = |url: &str, v12: bool, sample: &str| {
+        let ct = if v12 {
+            "application/soap+xml"
+        } else {
+            "text/xml"
+        };
+        post(url, ct, None, envelope(v12, &root.join(sample)))
+    };
+    // Every operation answers, and the answer is valid for the contract.
+    for (op, sample) in [
+        ("CreateOrder", "wsdl/erp-orders/samples/CreateOrder.xml"),
+        ("GetOrder", "wsdl/erp-orders/samples/GetOrder.xml"),
+        ("ListOrders", "wsdl/erp-orders/samples/ListOrders.xml"),
+        ("GetStockLevel", "wsdl/erp-orders/samples/GetStockLevel.xml"),
+        ("CancelOrder", "wsdl/erp-orders/samples/CancelOrder.xml"),
+    ] {
+        let (code, xml) = call(&orders, false, sample);
+        assert_eq!(code, 200, "{op}: {xml}");
+        answer_json("wsdl/erp-orders/orders.wsdl", op, &xml);
+    }
+    // The answer is what the REST service says, field by field.
+    let (_, xml) = call(&orders, false, "wsdl/erp-orders/samples/GetOrder.xml");
+    let direct: Value = serde_json::from_str(
+        &http()
+            .get(format!("http://127.0.0.1:{demo}/erp/orders/SO-2024-000123"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    let via_soap = answer_json("wsdl/erp-orders/orders.wsdl", "GetOrder", &xml);
+    assert_eq!(via_soap, direct);
+    // Cancelling twice: the declared fault from the 409.
+    let (_, xml) = call(&orders, false, "wsdl/erp-orders/samples/CancelOrder.xml");
+    assert!(
+        xml.contains("<tns:code>NOT_CANCELLABLE</tns:code>"),
+        "{xml}"
+    );
+    // SOAP 1.2, a header moved to HTTP headers, a one-way operation.
+    let (code, xml) = post(
+        &payments,
+        "application/soap+xml",
+        None,
+        std::fs::read_to_string(root.join("wsdl/bank-payments/samples/SubmitPayment.envelope.xml"))
+            .unwrap(),
+    );
+    assert_eq!(code, 200, "{xml}");
+    assert!(xml.contains("<ns1:status>ACCEPTED</ns1:status>"), "{xml}");
+    let (code, xml) = call(
+        &payments,
+        true,
+        "wsdl/bank-payments/samples/GetPaymentStatus.xml",
+    );
+    assert_eq!(code, 200, "{xml}");
+    answer_json("wsdl/bank-payments/payments.wsdl", "GetPaymentStatus", &xml);
+    let (code, _) = call(
+        &payments,
+        true,
+        "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+    );
+    assert_eq!(code, 202);
+    let missing = envelope(
+        true,
+        &root.join("wsdl/bank-payments/samples/GetPaymentStatus.xml"),
+    )
+    .replace("PMT-20240314-000042", "PMT-20240314-999999");
+    let (code, xml) = post(&payments, "application/soap+xml", None, missing);
+    assert_eq!(code, 400, "{xml}");
+    assert!(xml.contains("PaymentNotFound"), "{xml}");
+}
+
+#[test]
+fn a_scaffolded_mapping_works_unedited() {
+    let wsdl = "wsdl/erp-orders/orders.wsdl";
+    // The upstream answers POST /{Operation} with the sample output JSON
+    // and records the JSON it was sent.
+    let mut answers = std::collections::HashMap::new();
+    for op in [
+        "CreateOrder",
+        "GetOrder",
+        "ListOrders",
+        "CancelOrder",
+        "GetStockLevel",
+    ] {
+        let out = sample_json(
+            wsdl,
+            &format!("{op}Response"),
+            &format!("wsdl/erp-orders/samples/{op}Response.xml"),
+        );
+        answers.insert(op.to_string(), out);
+    }
+    static RECEIVED: Mutex<Vec<(String, Value)>> = Mutex::new(Vec::new());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = listener.local_addr().unwrap();
+    let answers = std::sync::Arc::new(answers);
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                let answers = answers.clone();
+                App::new().route(
+                    "/api/{op}",
+                    web::post().to(move |op: web::Path<String>, body: web::Json<Value>| {
+                        let answers = answers.clone();
+                        async move {
+                            RECEIVED
+                                .lock()
+                                .unwrap()
+                                .push((op.clone(), body.into_inner()));
+                            match answers.get(op.as_str()) {
+                                Some(a) => HttpResponse::Ok().json(a),
+                                None => HttpResponse::NotFound().finish(),
+                            }
+                        }
+                    }),
+                )
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    let dir = scratch();
+    let file = dir.join("orders.yaml");
+    let o = soapbridge(&[
+        "scaffold",
+        wsdl,
+        "--flow",
+        "soap-to-rest",
+        "--upstream",
+        &format!("http://{upstream}/api"),
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // -o refuses to overwrite without --force.
+    let again = soapbridge(&[
+        "scaffold",
+        wsdl,
+        "--flow",
+        "soap-to-rest",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+    let check = soapbridge(&["check", "--mappings", dir.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let bridge = start_serve(&["--mappings", dir.to_str().unwrap()], &[]);
+    let facade = format!("{}/soap/OrderService", bridge.url);
+    for (op, answer) in answers_for(wsdl) {
+        let sample = root().join(format!("wsdl/erp-orders/samples/{op}.xml"));
+        let (code, xml) = post(&facade, "text/xml", None, envelope(false, &sample));
+        assert_eq!(code, 200, "{op}: {xml}");
+        assert_eq!(answer_json(wsdl, &op, &xml), answer, "{op}");
+        let sent = sample_json(wsdl, &op, sample.to_str().unwrap());
+        let received = RECEIVED.lock().unwrap();
+        assert!(
+            received.iter().any(|(o, b)| *o == op && *b == sent),
+            "{op}: the upstream did not get the input message {sent}"
+        );
+    }
+}
+
+/// Each erp-orders operation with the JSON its sample output translates to.
+fn answers_for(wsdl: &str) -> Vec<(String, Value)> {
+    [
+        "CreateOrder",
+        "GetOrder",
+        "ListOrders",
+        "CancelOrder",
+        "GetStockLevel",
+    ]
+    .iter()
+    .map(|op| {
+        let out = sample_json(
+            wsdl,
+            &format!("{op}Response"),
+            &format!("wsdl/erp-orders/samples/{op}Response.xml"),
+        );
+        (op.to_string(), out)
+    })
+    .collect()
+}
+
+#[test]
+fn check_reports_problems_with_positions() {
+    let dir = scratch();
+    write(
+        &dir,
+        "orders.yaml",
+        &format!(
+            "contract: {}/wsdl/erp-orders/orders.wsdl\nupstream:\n  base_url: http://127.0.0.1:1\noperations:\n  GetOrder:\n    path: /orders/{{nope}}\n  Missing:\n    method: GET\n",
+            root().display()
+        ),
+    );
+    let o = soapbridge(&["check", "--mappings", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("orders.yaml:7:3: operations.Missing: the service `OrderService` has no SOAP operation `Missing`"), "{err}");
+    assert!(
+        err.contains("orders.yaml:5:3: operations.GetOrder: `nope` is not a field"),
+        "{err}"
+    );
+}

@@ -48,35 +48,43 @@ pub struct Entry {
     pub route: Route,
 }
 
+/// One `wsdl:port` of the service: its operations in one SOAP version.
+pub struct Port {
+    pub name: String,
+    pub version: SoapVersion,
+    /// The first port of its SOAP version: served at the facade's own path
+    /// (SOAP 1.1 and 1.2 share it, told apart by Content-Type). Every port
+    /// is also served at `<path>/<PortName>`.
+    pub primary: bool,
+    pub entries: Vec<Entry>,
+}
+
 /// A mapped service, served at `mapping.path`.
 pub struct Facade {
     pub mapping: &'static Mapping,
     pub codec: Codec<'static>,
-    pub entries: Vec<Entry>,
+    pub ports: Vec<Port>,
 }
 
 impl Facade {
     pub fn new(mapping: &'static Mapping) -> Facade {
         let c = &mapping.contract;
-        let mut entries = Vec::new();
         let service = c
             .services()
             .find(|s| s.name.local == mapping.service)
             .expect("the mapping's service exists");
+        let mut ports: Vec<Port> = Vec::new();
         for port in &service.ports {
             let Some(binding) = c.binding(&port.binding) else {
                 continue;
             };
+            let mut version = None;
+            let mut entries = Vec::new();
             for op in c.bound_operations(binding) {
-                let Protocol::Soap(version) = op.protocol else {
+                let Protocol::Soap(v) = op.protocol else {
                     continue;
                 };
-                if entries
-                    .iter()
-                    .any(|e: &Entry| e.version == version && e.op.name == op.name)
-                {
-                    continue;
-                }
+                version = Some(v);
                 let (Ok(input), Some(route)) = (
                     crate::codec::message::layout(&op, false),
                     mapping.routes.get(&op.name),
@@ -92,17 +100,36 @@ impl Facade {
                 entries.push(Entry {
                     route: route.clone(),
                     op,
-                    version,
+                    version: v,
                     input,
                     output,
                     body,
                 });
             }
+            let Some(version) = version else {
+                continue;
+            };
+            let primary = !ports.iter().any(|p| p.version == version);
+            ports.push(Port {
+                name: port.name.clone(),
+                version,
+                primary,
+                entries,
+            });
         }
         Facade {
             mapping,
             codec: Codec::new(c),
-            entries,
+            ports,
+        }
+    }
+
+    /// Where a port is served.
+    pub fn port_path(&self, port: &Port) -> String {
+        if port.primary {
+            self.mapping.path.clone()
+        } else {
+            format!("{}/{}", self.mapping.path, port.name)
         }
     }
 }
@@ -114,18 +141,35 @@ pub struct State {
 }
 
 /// Serves the mappings until the process is stopped (SIGINT/SIGTERM let
-/// in-flight requests finish).
+/// in-flight requests finish). With `demo`, the example REST service
+/// ([`crate::demo`]) runs beside it at that address.
 pub async fn run(
     mappings: Vec<Mapping>,
     listen: SocketAddr,
     limits: ServeLimits,
+    demo: Option<SocketAddr>,
 ) -> std::io::Result<()> {
+    let demo_server = match demo {
+        Some(addr) => {
+            let store = crate::demo::store();
+            let server = HttpServer::new(move || {
+                App::new().configure(|c| crate::demo::configure(c, store.clone()))
+            })
+            .workers(2)
+            .bind(addr)?;
+            for a in server.addrs() {
+                eprintln!("example REST service (--demo) on http://{a}");
+            }
+            Some(server.run())
+        }
+        None => None,
+    };
     let state = Arc::new(state(mappings, limits)?);
     for f in &state.facades {
         tracing::info!(
             path = %f.mapping.path,
             service = %f.mapping.service,
-            operations = f.entries.len(),
+            ports = f.ports.len(),
             "serving SOAP facade"
         );
     }
@@ -138,7 +182,14 @@ pub async fn run(
         tracing::info!(address = %a, "listening");
         eprintln!("soapbridge listening on http://{a}");
     }
-    server.shutdown_timeout(30).run().await
+    let bridge = server.shutdown_timeout(30).run();
+    match demo_server {
+        Some(demo) => {
+            let (a, b) = futures_util::future::join(bridge, demo).await;
+            a.and(b)
+        }
+        None => bridge.await,
+    }
 }
 
 pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<State> {
@@ -184,16 +235,33 @@ fn app(
     for (i, f) in state.facades.iter().enumerate() {
         app = app.service(
             web::resource(f.mapping.path.as_str())
-                .app_data(web::Data::new(FacadeIndex(i)))
+                .app_data(web::Data::new(Endpoint {
+                    facade: i,
+                    port: None,
+                }))
                 .route(web::post().to(soap::handle))
                 .route(web::get().to(wsdl::handle)),
         );
+        for (j, p) in f.ports.iter().enumerate() {
+            app = app.service(
+                web::resource(format!("{}/{}", f.mapping.path, p.name))
+                    .app_data(web::Data::new(Endpoint {
+                        facade: i,
+                        port: Some(j),
+                    }))
+                    .route(web::post().to(soap::handle))
+                    .route(web::get().to(wsdl::handle)),
+            );
+        }
     }
     app.default_service(web::to(not_found))
 }
 
-/// Which facade a resource belongs to.
-pub struct FacadeIndex(pub usize);
+/// Which facade (and, at `<path>/<PortName>`, which port) a resource serves.
+pub struct Endpoint {
+    pub facade: usize,
+    pub port: Option<usize>,
+}
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let id = soap::request_id(&req);

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
 use super::fault::{Fault, Party};
-use super::{Entry, Facade, FacadeIndex, State};
+use super::{Endpoint, Entry, Facade, State};
 use crate::codec::message::{BodyLayout, MessageLayout};
 use crate::codec::{Options, TranslateError};
 use crate::contract::Contract;
@@ -88,10 +88,10 @@ pub async fn handle(
     req: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<State>,
-    index: web::Data<FacadeIndex>,
+    endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
     let id = request_id(&req);
-    let facade = &state.facades[index.0];
+    let facade = &state.facades[endpoint.facade];
     let Some((version, action)) = version_of(&req) else {
         let f = Fault::client(
             "unsupported Content-Type: SOAP 1.1 requests are text/xml, SOAP 1.2 requests application/soap+xml",
@@ -114,7 +114,17 @@ pub async fn handle(
         body.extend_from_slice(&chunk);
     }
     let started = std::time::Instant::now();
-    let result = process(&state, facade, &req, &id, version, action, &body).await;
+    let result = process(
+        &state,
+        facade,
+        endpoint.port,
+        &req,
+        &id,
+        version,
+        action,
+        &body,
+    )
+    .await;
     let response = match result {
         Ok(Reply::Message(xml)) => answer(version, &id, 200, xml),
         Ok(Reply::Accepted) => HttpResponse::Accepted()
@@ -138,9 +148,11 @@ pub enum Reply {
     Accepted,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn process(
     state: &State,
     facade: &Facade,
+    port: Option<usize>,
     req: &HttpRequest,
     id: &str,
     version: SoapVersion,
@@ -174,7 +186,7 @@ async fn process(
     let Some(first) = soap_body.children.first() else {
         return Err(Fault::client("the Body is empty: it names no operation"));
     };
-    let entry = dispatch(facade, version, &first.name, action.as_deref())?;
+    let entry = dispatch(facade, port, version, &first.name, action.as_deref())?;
     must_understand(&env, env_ns, version, entry, &facade.mapping.contract)?;
     // Validate and translate the request into the message JSON.
     let opts = Options::default();
@@ -253,13 +265,20 @@ fn request_fault(e: TranslateError) -> Fault {
 /// The operation a request is for: by its body element, then by action.
 fn dispatch<'f>(
     facade: &'f Facade,
+    port: Option<usize>,
     version: SoapVersion,
     body: &QName,
     action: Option<&str>,
 ) -> Result<&'f Entry, Fault> {
     let of_version: Vec<&Entry> = facade
-        .entries
+        .ports
         .iter()
+        .enumerate()
+        .filter(|(j, p)| match port {
+            Some(want) => *j == want,
+            None => p.primary,
+        })
+        .flat_map(|(_, p)| p.entries.iter())
         .filter(|e| e.version == version)
         .collect();
     if of_version.is_empty() {

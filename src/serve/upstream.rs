@@ -5,27 +5,33 @@ use actix_web::HttpRequest;
 
 use super::fault::{Fault, Party};
 use super::{Entry, Facade, State};
-use crate::mapping::{BodySource, Piece, Template};
+use crate::mapping::{BodySource, Piece, Template, lookup};
 
-/// Fills a template from the message's top-level fields. `encode`:
-/// percent-encode each value as one path segment.
-fn fill(t: &Template, message: &serde_json::Value, encode: bool) -> Result<String, Fault> {
+/// A scalar field's text; `None` when absent, null or not a scalar.
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(x) => Some(x.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Fills a template from the message's fields. `segment`: percent-encode
+/// each value as one URL path segment.
+fn fill(t: &Template, message: &serde_json::Value, segment: bool) -> Result<String, Fault> {
     let mut s = String::new();
     for p in &t.parts {
         match p {
             Piece::Text(x) => s.push_str(x),
             Piece::Field(f) => {
-                let v = match message.get(f) {
-                    Some(serde_json::Value::String(x)) => x.clone(),
-                    Some(serde_json::Value::Number(n)) => n.to_string(),
-                    Some(serde_json::Value::Bool(b)) => b.to_string(),
-                    _ => {
-                        return Err(Fault::client(format!(
-                            "/{f}: the request needs a value for `{f}` to address the service"
-                        )));
-                    }
+                let Some(v) = lookup(message, f).and_then(scalar) else {
+                    let pointer = format!("/{}", f.replace('.', "/"));
+                    return Err(Fault::client(format!(
+                        "{pointer}: the request needs a value for `{f}` to address the service"
+                    )));
                 };
-                if encode {
+                if segment {
                     s.extend(url::form_urlencoded::byte_serialize(v.as_bytes()).map(|x| {
                         // A path segment: spaces as %20, not `+`.
                         if x == "+" { "%20" } else { x }
@@ -37,6 +43,17 @@ fn fill(t: &Template, message: &serde_json::Value, encode: bool) -> Result<Strin
         }
     }
     Ok(s)
+}
+
+/// Query values: a single `{field}` that holds an array repeats the
+/// parameter once per item; an absent optional field leaves it out.
+fn query_values(t: &Template, message: &serde_json::Value) -> Vec<String> {
+    if let [Piece::Field(f)] = t.parts.as_slice()
+        && let Some(serde_json::Value::Array(items)) = lookup(message, f)
+    {
+        return items.iter().filter_map(scalar).collect();
+    }
+    fill(t, message, false).into_iter().collect()
 }
 
 /// Calls the upstream for one request; `Ok` is its JSON answer (2xx).
@@ -56,8 +73,7 @@ pub async fn call(
     {
         let mut q = url.query_pairs_mut();
         for (k, t) in &route.query {
-            // An absent optional field leaves its parameter out.
-            if let Ok(v) = fill(t, message, false) {
+            for v in query_values(t, message) {
                 q.append_pair(k, &v);
             }
         }
@@ -67,35 +83,52 @@ pub async fn call(
     }
     let method = reqwest::Method::from_bytes(route.method.as_bytes())
         .map_err(|_| Fault::server("the mapping's method is invalid"))?;
-    let mut rb = state
-        .client
-        .request(method, url)
-        .timeout(route.timeout)
-        .header("Accept", "application/json")
-        .header("X-Request-Id", id);
-    if let Some(tp) = req
-        .headers()
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-    {
-        rb = rb.header("traceparent", tp);
-    }
-    for (k, t) in &route.headers {
-        if let Ok(v) = fill(t, message, false) {
-            rb = rb.header(k.as_str(), v);
-        }
-    }
     let body = match &route.body {
         BodySource::None => None,
         BodySource::Message => Some(message.clone()),
-        BodySource::Field(f) => message.get(f).cloned(),
+        BodySource::Field(f) => lookup(message, f).cloned(),
     };
-    if let Some(b) = body {
-        rb = rb
-            .header("Content-Type", "application/json")
-            .body(serde_json::to_vec(&b).unwrap_or_default());
-    }
-    let resp = rb.send().await.map_err(|e| {
+    let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default());
+    let mut attempt = 0;
+    let resp = loop {
+        let mut rb = state
+            .client
+            .request(method.clone(), url.clone())
+            .timeout(route.timeout)
+            .header("Accept", "application/json")
+            .header("X-Request-Id", id);
+        if let Some(tp) = req
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+        {
+            rb = rb.header("traceparent", tp);
+        }
+        for (k, t) in &route.headers {
+            if let Ok(v) = fill(t, message, false) {
+                rb = rb.header(k.as_str(), v);
+            }
+        }
+        if let Some(b) = &body {
+            rb = rb
+                .header("Content-Type", "application/json")
+                .body(b.clone());
+        }
+        let result = rb.send().await;
+        let retry = match &result {
+            Err(e) => e.is_connect() || e.is_timeout(),
+            Ok(r) => matches!(r.status().as_u16(), 502..=504),
+        };
+        if retry && attempt < route.retries {
+            let pause = route.backoff.saturating_mul(1 << attempt.min(10));
+            tracing::info!(request_id = %id, attempt = attempt + 1, pause_ms = pause.as_millis() as u64, "retrying the upstream call");
+            attempt += 1;
+            tokio::time::sleep(pause).await;
+            continue;
+        }
+        break result;
+    };
+    let resp = resp.map_err(|e| {
         tracing::warn!(request_id = %id, error = %e, "upstream call failed");
         if e.is_timeout() {
             Fault::server(format!(

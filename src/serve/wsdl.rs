@@ -4,24 +4,26 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{FacadeIndex, State};
+use super::{Endpoint, Facade, State};
 
-/// The URL the caller reached the facade at, honouring `X-Forwarded-*`.
-fn public_url(req: &HttpRequest) -> String {
+/// Scheme and host the caller reached the bridge at, honouring
+/// `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host`.
+fn origin(req: &HttpRequest) -> String {
     let info = req.connection_info();
-    format!("{}://{}{}", info.scheme(), info.host(), req.path())
+    format!("{}://{}", info.scheme(), info.host())
 }
 
 pub async fn handle(
     req: HttpRequest,
     state: web::Data<State>,
-    index: web::Data<FacadeIndex>,
+    endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
-    let facade = &state.facades[index.0];
+    let facade = &state.facades[endpoint.facade];
     let c = &facade.mapping.contract;
     let query = req.query_string();
     let id = super::soap::request_id(&req);
-    let base = public_url(&req);
+    let origin = origin(&req);
+    let base = format!("{origin}{}", req.path());
     let (doc, root) = if query.eq_ignore_ascii_case("wsdl") || query.is_empty() {
         (c.documents.first(), true)
     } else if let Some(n) = query.strip_prefix("xsd=") {
@@ -40,7 +42,7 @@ pub async fn handle(
     };
     let mut text = relink(&doc.text, &doc.name, c, &base);
     if root {
-        text = readdress(&text, &base);
+        text = readdress(&text, facade, &origin);
     }
     HttpResponse::Ok()
         .insert_header(("X-Request-Id", id))
@@ -79,17 +81,29 @@ fn same_path(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
-/// Rewrites `<soap:address location=...>` and `<soap12:address ...>` to
-/// the bridge's own URL.
-fn readdress(text: &str, base: &str) -> String {
-    let re = regex::Regex::new(
+/// Rewrites each port's `soap:address` / `soap12:address` location to
+/// where the bridge serves that port.
+fn readdress(text: &str, facade: &Facade, origin: &str) -> String {
+    let port_re = regex::Regex::new(
+        r#"(?s)(<(?:[A-Za-z0-9_.-]+:)?port\b[^>]*?\bname\s*=\s*["']([^"']+)["'][^>]*>)(.*?)(</(?:[A-Za-z0-9_.-]+:)?port\s*>)"#,
+    )
+    .expect("valid regex");
+    let addr_re = regex::Regex::new(
         r#"(<[A-Za-z0-9_.-]*:?address\b[^>]*?\blocation\s*=\s*)("[^"]*"|'[^']*')"#,
     )
     .expect("valid regex");
-    re.replace_all(text, |cap: &regex::Captures<'_>| {
-        let mut v = String::new();
-        crate::xml::escape::attr(&mut v, base);
-        format!(r#"{}"{v}""#, &cap[1])
-    })
-    .into_owned()
+    port_re
+        .replace_all(text, |cap: &regex::Captures<'_>| {
+            let name = &cap[2];
+            let Some(port) = facade.ports.iter().find(|p| p.name == name) else {
+                return cap[0].to_string();
+            };
+            let mut url = String::new();
+            crate::xml::escape::attr(&mut url, &format!("{origin}{}", facade.port_path(port)));
+            let inner = addr_re.replace_all(&cap[3], |a: &regex::Captures<'_>| {
+                format!(r#"{}"{url}""#, &a[1])
+            });
+            format!("{}{inner}{}", &cap[1], &cap[4])
+        })
+        .into_owned()
 }

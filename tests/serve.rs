@@ -366,12 +366,29 @@ operations:
         )
     };
     let wsa = r#"<wsa:Action xmlns:wsa="http://www.w3.org/2005/08/addressing" soapenv:mustUnderstand="1">urn:example:erp:orders:v1/GetOrder</wsa:Action>"#;
-    let (code, xml) = post(&facade, "text/xml", None, with_header(wsa));
+    let mid = r#"<wsa:MessageID xmlns:wsa="http://www.w3.org/2005/08/addressing">urn:uuid:1234</wsa:MessageID>"#;
+    let (code, xml) = post(
+        &facade,
+        "text/xml",
+        None,
+        with_header(&format!("{wsa}{mid}")),
+    );
     assert_eq!(code, 200, "{xml}");
+    assert!(xml.contains(r#"<wsa:RelatesTo xmlns:wsa="http://www.w3.org/2005/08/addressing">urn:uuid:1234</wsa:RelatesTo>"#), "{xml}");
+    assert!(xml.contains("<soap:Header><wsa:Action"), "{xml}");
     let wsse = r#"<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" soapenv:mustUnderstand="1"/>"#;
-    let (code, xml) = post(&facade, "text/xml", None, with_header(wsse));
+    let (code, xml) = post(
+        &facade,
+        "text/xml",
+        None,
+        with_header(&format!("{wsse}{mid}")),
+    );
     assert_eq!(code, 500);
     assert!(xml.contains("soap:MustUnderstand"), "{xml}");
+    assert!(
+        xml.contains("http://www.w3.org/2005/08/addressing/fault</wsa:Action>"),
+        "{xml}"
+    );
 
     // SOAP 1.2 on its own path; a one-way operation is 202.
     let pay = format!("{}/bank/payments", bridge.url);
@@ -404,6 +421,24 @@ operations:
     );
     assert_eq!(code, 400, "{xml}");
     assert!(xml.contains("soap:Sender"), "{xml}");
+
+    // Metrics count what happened.
+    let m = http()
+        .get(format!("{}/metrics", bridge.url))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(m.contains(r#"soapbridge_soap_requests_total{service="OrderService",operation="GetOrder",outcome="ok"}"#), "{m}");
+    assert!(m.contains(r#"outcome="client_fault""#), "{m}");
+    assert!(
+        m.contains(r#"soapbridge_upstream_errors_total{service="OrderService",kind="timeout"}"#),
+        "{m}"
+    );
+    assert!(
+        m.contains("soapbridge_soap_request_duration_seconds_bucket"),
+        "{m}"
+    );
 
     // ?wsdl: the address is the bridge's; imported schemas are served.
     let wsdl = http()

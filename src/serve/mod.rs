@@ -8,6 +8,7 @@
 //! and the answer is encoded back into the output message or a [`fault`].
 
 pub mod fault;
+pub mod metrics;
 pub mod soap;
 pub mod upstream;
 pub mod wsdl;
@@ -164,6 +165,7 @@ pub async fn run(
         }
         None => None,
     };
+    metrics::handle();
     let state = Arc::new(state(mappings, limits)?);
     for f in &state.facades {
         tracing::info!(
@@ -231,7 +233,8 @@ fn app(
         .route(
             "/readyz",
             web::get().to(|| async { HttpResponse::Ok().body("ready\n") }),
-        );
+        )
+        .route("/metrics", web::get().to(render_metrics));
     for (i, f) in state.facades.iter().enumerate() {
         app = app.service(
             web::resource(f.mapping.path.as_str())
@@ -255,6 +258,15 @@ fn app(
         }
     }
     app.default_service(web::to(not_found))
+}
+
+async fn render_metrics() -> HttpResponse {
+    match metrics::handle() {
+        Some(h) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(h.render()),
+        None => HttpResponse::NotFound().body("metrics are recorded elsewhere in this process\n"),
+    }
 }
 
 /// Which facade (and, at `<path>/<PortName>`, which port) a resource serves.

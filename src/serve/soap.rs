@@ -114,6 +114,7 @@ pub async fn handle(
         body.extend_from_slice(&chunk);
     }
     let started = std::time::Instant::now();
+    let mut ctx = Ctx::default();
     let result = process(
         &state,
         facade,
@@ -123,14 +124,39 @@ pub async fn handle(
         version,
         action,
         &body,
+        &mut ctx,
     )
     .await;
-    let response = match result {
-        Ok(Reply::Message(xml)) => answer(version, &id, 200, xml),
-        Ok(Reply::Accepted) => HttpResponse::Accepted()
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(f) if f.party == Party::Server => "server_fault",
+        Err(_) => "client_fault",
+    };
+    super::metrics::request(
+        &facade.mapping.service,
+        ctx.operation.unwrap_or("(none)"),
+        outcome,
+        started.elapsed().as_secs_f64(),
+    );
+    let response = match (result, &ctx.wsa) {
+        (Ok(Reply::Message(xml)), Some(a)) => {
+            answer(version, &id, 200, a.apply(xml, &a.reply_action))
+        }
+        (Ok(Reply::Message(xml)), None) => answer(version, &id, 200, xml),
+        (Ok(Reply::Accepted), _) => HttpResponse::Accepted()
             .insert_header(("X-Request-Id", id.clone()))
             .finish(),
-        Err(f) => fault_answer(version, &id, &f),
+        (Err(f), Some(a)) => {
+            tracing::info!(request_id = %id, party = ?f.party, reason = %f.reason, "fault");
+            let fault_action = format!("{}/fault", a.ns);
+            answer(
+                version,
+                &id,
+                f.status(version),
+                a.apply(f.envelope(version), &fault_action),
+            )
+        }
+        (Err(f), None) => fault_answer(version, &id, &f),
     };
     tracing::info!(
         request_id = %id,
@@ -142,6 +168,13 @@ pub async fn handle(
     response
 }
 
+/// What the request path learned that the answer needs.
+#[derive(Default)]
+pub struct Ctx<'f> {
+    pub wsa: Option<Addressing>,
+    pub operation: Option<&'f str>,
+}
+
 pub enum Reply {
     Message(String),
     /// A one-way operation the upstream accepted.
@@ -149,15 +182,16 @@ pub enum Reply {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn process(
+async fn process<'f>(
     state: &State,
-    facade: &Facade,
+    facade: &'f Facade,
     port: Option<usize>,
     req: &HttpRequest,
     id: &str,
     version: SoapVersion,
     action: Option<String>,
     body: &[u8],
+    ctx: &mut Ctx<'f>,
 ) -> Result<Reply, Fault> {
     let text = crate::xml::charset::decode(body, None)
         .map_err(|e| Fault::client(format!("the request is not readable text: {e}")))?;
@@ -187,6 +221,8 @@ async fn process(
         return Err(Fault::client("the Body is empty: it names no operation"));
     };
     let entry = dispatch(facade, port, version, &first.name, action.as_deref())?;
+    ctx.wsa = Addressing::of(&env, env_ns, entry);
+    ctx.operation = Some(&entry.op.name);
     must_understand(&env, env_ns, version, entry, &facade.mapping.contract)?;
     // Validate and translate the request into the message JSON.
     let opts = Options::default();
@@ -351,4 +387,100 @@ fn must_understand(
         }
     }
     Ok(())
+}
+
+/// WS-Addressing of a request (WCF and JAX-WS clients send it): the answer
+/// carries `RelatesTo` the request's `MessageID`, its own `MessageID` and
+/// the reply `Action`, in the namespace version the request used.
+pub struct Addressing {
+    pub ns: &'static str,
+    pub message_id: Option<String>,
+    pub reply_action: String,
+}
+
+impl Addressing {
+    fn of(env: &crate::xml::Element, env_ns: &str, entry: &Entry) -> Option<Addressing> {
+        let header = env.child(env_ns, "Header")?;
+        let ns = [crate::ns::WSA, crate::ns::WSA_2004]
+            .into_iter()
+            .find(|ns| header.children.iter().any(|c| c.name.ns == *ns))?;
+        let message_id = header
+            .child(ns, "MessageID")
+            .map(|m| m.text.trim().to_string())
+            .filter(|m| !m.is_empty());
+        let input_action = entry
+            .op
+            .input
+            .as_ref()
+            .and_then(|i| i.action.clone())
+            .or_else(|| entry.op.soap_action.clone())
+            .unwrap_or_default();
+        let reply_action = entry
+            .op
+            .output
+            .as_ref()
+            .and_then(|o| o.action.clone())
+            .unwrap_or_else(|| format!("{input_action}Response"));
+        Some(Addressing {
+            ns,
+            message_id,
+            reply_action,
+        })
+    }
+
+    /// Adds the addressing headers to an envelope soapbridge wrote (its
+    /// envelope prefix is always `soap`).
+    fn apply(&self, xml: String, action: &str) -> String {
+        let mut h = format!(r#"<wsa:Action xmlns:wsa="{}">"#, self.ns);
+        crate::xml::escape::text(&mut h, action);
+        h.push_str("</wsa:Action>");
+        h.push_str(&format!(
+            r#"<wsa:MessageID xmlns:wsa="{}">urn:uuid:{}</wsa:MessageID>"#,
+            self.ns,
+            uuid_like()
+        ));
+        if let Some(id) = &self.message_id {
+            h.push_str(&format!(r#"<wsa:RelatesTo xmlns:wsa="{}">"#, self.ns));
+            crate::xml::escape::text(&mut h, id);
+            h.push_str("</wsa:RelatesTo>");
+        }
+        if let Some(i) = xml.find("</soap:Header>") {
+            let mut out = xml;
+            out.insert_str(i, &h);
+            return out;
+        }
+        match xml.find("<soap:Body") {
+            Some(i) => {
+                let mut out = xml;
+                out.insert_str(i, &format!("<soap:Header>{h}</soap:Header>"));
+                out
+            }
+            None => xml,
+        }
+    }
+}
+
+/// A random-looking version-4-shaped UUID for reply message ids (unique
+/// per process run; not a security token).
+fn uuid_like() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut a = std::collections::hash_map::RandomState::new().build_hasher();
+    a.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    let x = a.finish();
+    let mut b = std::collections::hash_map::RandomState::new().build_hasher();
+    b.write_u64(x);
+    let y = b.finish();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        x >> 32,
+        (x >> 16) & 0xffff,
+        x & 0xfff,
+        0x8000 | (y >> 48) & 0x3fff,
+        y & 0xffff_ffff_ffff
+    )
 }

@@ -90,6 +90,8 @@ pub async fn call(
     };
     let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default());
     let mut attempt = 0;
+    let started = std::time::Instant::now();
+    let service = facade.mapping.service.as_str();
     let resp = loop {
         let mut rb = state
             .client
@@ -128,8 +130,24 @@ pub async fn call(
         }
         break result;
     };
+    super::metrics::upstream(
+        service,
+        &entry.op.name,
+        resp.as_ref().ok().map(|r| r.status().as_u16()),
+        started.elapsed().as_secs_f64(),
+    );
     let resp = resp.map_err(|e| {
         tracing::warn!(request_id = %id, error = %e, "upstream call failed");
+        super::metrics::upstream_error(
+            service,
+            if e.is_timeout() {
+                "timeout"
+            } else if e.is_connect() {
+                "connect"
+            } else {
+                "other"
+            },
+        );
         if e.is_timeout() {
             Fault::server(format!(
                 "the upstream service did not answer within {} ms",

@@ -72,6 +72,10 @@ as_root() {
 packages=(pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev xmlsec1 hyperfine)
 if [ "$with_peers" = 1 ]; then
     packages+=(python3 python3-venv)
+    # Node peers (node `soap`): Debian's nodejs/npm unless a node is already on PATH.
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        packages+=(nodejs npm)
+    fi
 fi
 if [ "$with_broker" = 1 ]; then
     packages+=(rabbitmq-server)
@@ -217,12 +221,28 @@ ensure_python_peers() {
     ) 9>"$PEERS_DIR/.lock"
 }
 
-# ===== Node peers (node `soap` server for SOAP 1.2 backends, ...) go here =====
-# Planned: scripts/peers/package.json + package-lock.json, installed with
-# `npm ci --prefix "$PEERS_DIR/node"` when the lock file's hash changes (same
-# stamp scheme as the venv), and `nodejs npm` added to the packages above.
+# ===== Node peers (node `soap` as a second legacy SOAP client) =====
+# scripts/peers/package.json + package-lock.json, installed with `npm ci`
+# into $PEERS_DIR/node when the lock file's hash changes.
+NODE_DIR="$PEERS_DIR/node"
 ensure_node_peers() {
-    :
+    command -v node >/dev/null 2>&1 || die "node is not installed"
+    local lock="$ROOT/scripts/peers/package-lock.json" stamp="$NODE_DIR/.soapbridge-lock.sha256" want
+    want="$(sha256sum "$lock" "$ROOT/scripts/peers/package.json" | sha256sum | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d "$NODE_DIR/node_modules/soap" ]; then
+        log "node peers: up to date ($NODE_DIR)"
+        return 0
+    fi
+    mkdir -p "$NODE_DIR"
+    (
+        flock 9
+        cp "$ROOT/scripts/peers/package.json" "$lock" "$NODE_DIR/"
+        log "node peers: npm ci in $NODE_DIR"
+        npm ci --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error </dev/null
+        node -e "require('$NODE_DIR/node_modules/soap')" || die "node soap does not load"
+        echo "$want" >"$stamp"
+        log "node peers: installed (soap $(node -p "require('$NODE_DIR/node_modules/soap/package.json').version"))"
+    ) 9>"$NODE_DIR/.lock"
 }
 # ===== end of node peers =====
 

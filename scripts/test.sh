@@ -27,12 +27,14 @@ echo "bootstrap took $((SECONDS - start)) s"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/soapbridge-target}"
 export SOAPBRIDGE_PEERS="${SOAPBRIDGE_PEERS:-$HOME/.cache/soapbridge-peers}"
 export SOAPBRIDGE_PEERS_PYTHON="$SOAPBRIDGE_PEERS/venv/bin/python"
+export SOAPBRIDGE_PEERS_NODE_MODULES="$SOAPBRIDGE_PEERS/node/node_modules"
 [ -x "$SOAPBRIDGE_PEERS_PYTHON" ] || {
     echo "test.sh: $SOAPBRIDGE_PEERS_PYTHON is missing after bootstrap" >&2
     exit 1
 }
 echo "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 echo "SOAPBRIDGE_PEERS_PYTHON=$SOAPBRIDGE_PEERS_PYTHON"
+echo "SOAPBRIDGE_PEERS_NODE_MODULES=$SOAPBRIDGE_PEERS_NODE_MODULES"
 
 # The `interop` feature gates the tests that need the peers (zeep, jsonschema);
 # CI always runs them.

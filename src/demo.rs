@@ -16,6 +16,9 @@ use serde_json::{Value, json};
 
 #[derive(Default)]
 pub struct Store {
+    /// When stock figures were last counted (the demo's start), so that
+    /// two reads of the same article agree.
+    counted_at: String,
     orders: BTreeMap<String, Value>,
     payments: BTreeMap<String, Value>,
     next_order: u32,
@@ -89,6 +92,7 @@ fn order_total(order: &Value) -> f64 {
 }
 
 fn seed(store: &mut Store) {
+    store.counted_at = now();
     let order = json!({
         "customerId": "CUST-004711", "orderDate": "2024-03-14", "currency": "EUR",
         "customerReference": "PO 88-1024",
@@ -226,7 +230,12 @@ async fn cancel_order(
         .json(json!({"orderId": id.as_str(), "status": "CANCELLED", "cancelledAt": at}))
 }
 
-async fn stock(sku: web::Path<String>, req: HttpRequest) -> HttpResponse {
+async fn stock(
+    store: web::Data<Mutex<Store>>,
+    sku: web::Path<String>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let counted_at = store.lock().expect("store").counted_at.clone();
     let warehouse = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "warehouse")
         .map(|(_, v)| v.into_owned());
@@ -235,7 +244,7 @@ async fn stock(sku: web::Path<String>, req: HttpRequest) -> HttpResponse {
         .filter(|(s, w, ..)| *s == sku.as_str() && warehouse.as_deref().is_none_or(|x| x == *w))
         .map(|(s, w, on_hand, reserved)| {
             json!({"sku": s, "warehouse": w, "onHand": on_hand, "reserved": reserved,
-                   "available": on_hand - reserved, "asOf": now()})
+                   "available": on_hand - reserved, "asOf": counted_at})
         })
         .collect();
     if levels.is_empty() {

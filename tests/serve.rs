@@ -31,7 +31,7 @@ fn sample_json(wsdl: &str, element: &str, sample: &str) -> Value {
     serde_json::from_str(&stdout(&o)).unwrap()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -119,9 +119,9 @@ fn start_upstream(order: Value, payment_status: Value) -> SocketAddr {
     addr
 }
 
-struct Bridge {
+pub(crate) struct Bridge {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Bridge {
@@ -522,7 +522,7 @@ fn envelope(v12: bool, sample: &Path) -> String {
     format!(r#"<e:Envelope xmlns:e="{ns}"><e:Body>{body}</e:Body></e:Envelope>"#)
 }
 
-fn start_serve(args: &[&str], env: &[(&str, String)]) -> Bridge {
+pub(crate) fn start_serve(args: &[&str], env: &[(&str, String)]) -> Bridge {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_soapbridge"));
     cmd.arg("serve")

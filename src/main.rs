@@ -103,6 +103,18 @@ enum Command {
         /// Largest request body, in bytes.
         #[arg(long, env = "SOAPBRIDGE_MAX_BODY", default_value_t = 16 << 20)]
         max_body: usize,
+        /// Deepest element nesting of a request.
+        #[arg(long, env = "SOAPBRIDGE_MAX_DEPTH", default_value_t = 128)]
+        max_depth: usize,
+        /// Most elements in one request.
+        #[arg(long, env = "SOAPBRIDGE_MAX_ELEMENTS", default_value_t = 250_000)]
+        max_elements: usize,
+        /// Seconds a client has to send its request head, and again its body.
+        #[arg(long, env = "SOAPBRIDGE_READ_TIMEOUT", default_value_t = 30)]
+        read_timeout: u64,
+        /// Log format: `text` or `json` (one JSON object per line).
+        #[arg(long, env = "SOAPBRIDGE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+        log_format: String,
         /// Also run the example REST service the shipped mappings point at.
         #[arg(long)]
         demo: bool,
@@ -240,17 +252,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mappings,
             listen,
             max_body,
+            max_depth,
+            max_elements,
+            read_timeout,
+            log_format,
             demo,
             demo_listen,
             contract,
         } => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_env("SOAPBRIDGE_LOG")
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
+            let filter = tracing_subscriber::EnvFilter::try_from_env("SOAPBRIDGE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let logs = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr);
+            if log_format == "json" {
+                logs.json().init();
+            } else {
+                logs.init();
+            }
             let loaded = match soapbridge::mapping::load_dir(&mappings, &contract.options()?) {
                 Ok(m) => m,
                 Err(errors) => {
@@ -264,7 +283,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if loaded.is_empty() {
                 anyhow::bail!("no mapping files (*.yaml) in {}", mappings.display());
             }
-            let limits = soapbridge::serve::ServeLimits { max_body };
+            let limits = soapbridge::serve::ServeLimits {
+                max_body,
+                max_depth,
+                max_elements,
+                read_timeout: std::time::Duration::from_secs(read_timeout),
+                ..Default::default()
+            };
             actix_web::rt::System::new()
                 .block_on(soapbridge::serve::run(
                     loaded,

@@ -780,3 +780,42 @@ fn check_reports_problems_with_positions() {
         "{err}"
     );
 }
+
+#[test]
+fn slow_clients_and_oversized_requests_are_cut_off() {
+    use std::io::{Read, Write};
+    let demo = free_port();
+    let bridge = start_serve(
+        &[
+            "--mappings", "mappings", "--demo", "--demo-listen", &format!("127.0.0.1:{demo}"),
+            "--read-timeout", "1", "--max-elements", "40", "--max-body", "4096",
+        ],
+        &[("ORDERS_API_URL", format!("http://127.0.0.1:{demo}/erp"))],
+    );
+    let addr = bridge.url.trim_start_matches("http://").to_string();
+    // A body that never arrives: 408 with a fault, after the read timeout.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(
+        b"POST /soap/OrderService HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 500\r\n\r\n<s:Envelope",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 1 s"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Too many elements, too large a body: precise faults.
+    let many = format!(
+        r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{}</s:Body></s:Envelope>"#,
+        "<x/>".repeat(100)
+    );
+    let (code, xml) = post(&format!("{}/soap/OrderService", bridge.url), "text/xml", None, many);
+    assert_eq!(code, 500, "{xml}");
+    assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
+    let big = format!("<s:Envelope>{}</s:Envelope>", "x".repeat(5000));
+    let (code, xml) = post(&format!("{}/soap/OrderService", bridge.url), "text/xml", None, big);
+    assert_eq!(code, 413, "{xml}");
+    assert!(xml.contains("larger than 4096 bytes"), "{xml}");
+}

@@ -25,16 +25,31 @@ use crate::mapping::{Mapping, Route};
 use crate::qname::QName;
 use crate::wsdl::model::{Protocol, SoapVersion};
 
-/// Limits of the HTTP side.
+/// Limits on what a caller may send; the defaults are safe for the open
+/// internet and generous for real SOAP traffic.
 #[derive(Debug, Clone)]
 pub struct ServeLimits {
     /// Largest request body, in bytes.
     pub max_body: usize,
+    /// Deepest element nesting of a request.
+    pub max_depth: usize,
+    /// Most elements in one request (bounds the memory of the envelope tree).
+    pub max_elements: usize,
+    /// Most attributes on one element.
+    pub max_attributes: usize,
+    /// Time for a client to send its request head, and again its body.
+    pub read_timeout: std::time::Duration,
 }
 
 impl Default for ServeLimits {
     fn default() -> Self {
-        ServeLimits { max_body: 16 << 20 }
+        ServeLimits {
+            max_body: 16 << 20,
+            max_depth: 128,
+            max_elements: 250_000,
+            max_attributes: 128,
+            read_timeout: std::time::Duration::from_secs(30),
+        }
     }
 }
 
@@ -179,6 +194,7 @@ pub async fn run(
         let state = state.clone();
         move || app(state.clone())
     })
+    .client_request_timeout(state.limits.read_timeout)
     .bind(listen)?;
     for a in server.addrs() {
         tracing::info!(address = %a, "listening");

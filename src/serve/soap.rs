@@ -99,7 +99,19 @@ pub async fn handle(
         return answer(SoapVersion::V11, &id, 415, f.envelope(SoapVersion::V11));
     };
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
+    let deadline = tokio::time::Instant::now() + state.limits.read_timeout;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(_) => {
+                let f = Fault::client(format!(
+                    "the request body did not arrive within {} s",
+                    state.limits.read_timeout.as_secs()
+                ));
+                return answer(version, &id, 408, f.envelope(version));
+            }
+        };
         let Ok(chunk) = chunk else {
             let f = Fault::client("the request body could not be read");
             return fault_answer(version, &id, &f);
@@ -197,7 +209,9 @@ async fn process<'f>(
         .map_err(|e| Fault::client(format!("the request is not readable text: {e}")))?;
     let limits = crate::xml::Limits {
         max_bytes: state.limits.max_body,
-        ..crate::xml::Limits::default()
+        max_depth: state.limits.max_depth,
+        max_elements: state.limits.max_elements,
+        max_attributes: state.limits.max_attributes,
     };
     let env = crate::xml::parse(&text, &limits)
         .map_err(|e| Fault::client(format!("the request is not well-formed XML: {}", e.kind)))?;
@@ -225,7 +239,14 @@ async fn process<'f>(
     ctx.operation = Some(&entry.op.name);
     must_understand(&env, env_ns, version, entry, &facade.mapping.contract)?;
     // Validate and translate the request into the message JSON.
-    let opts = Options::default();
+    let opts = Options {
+        limits: crate::codec::Limits {
+            max_depth: state.limits.max_depth,
+            max_attributes: state.limits.max_attributes,
+            ..crate::codec::Limits::default()
+        },
+        ..Options::default()
+    };
     let json = facade
         .codec
         .envelope_to_json(&entry.input, text.as_bytes(), Vec::new(), &opts)

@@ -53,6 +53,16 @@ pub struct UpstreamFile {
     pub retries: Option<u32>,
     /// First pause between retries, doubled each time (`100ms` by default).
     pub backoff: Option<String>,
+    /// PEM bundle of CAs to trust for this upstream (a private CA), besides
+    /// the public roots; relative to the mapping file.
+    pub ca_file: Option<String>,
+    /// PEM client certificate (chain) for mutual TLS, with `client_key`.
+    pub client_cert: Option<String>,
+    /// PEM private key of `client_cert` (PKCS#8, PKCS#1 or SEC1).
+    pub client_key: Option<String>,
+    /// An explicit proxy (`http://proxy:3128`); by default `HTTP_PROXY`,
+    /// `HTTPS_PROXY` and `NO_PROXY` from the environment apply.
+    pub proxy: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -236,6 +246,23 @@ pub struct Mapping {
     pub base_url: url::Url,
     /// By operation name; every SOAP operation of the service has one.
     pub routes: HashMap<String, Route>,
+    /// TLS and proxy settings for the upstream, read and checked at load.
+    pub tls: UpstreamTls,
+}
+
+/// What the upstream's HTTP client needs beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct UpstreamTls {
+    pub ca_pem: Option<Vec<u8>>,
+    /// Certificate chain and key, concatenated PEM.
+    pub identity_pem: Option<Vec<u8>>,
+    pub proxy: Option<String>,
+}
+
+impl UpstreamTls {
+    pub fn is_default(&self) -> bool {
+        self.ca_pem.is_none() && self.identity_pem.is_none() && self.proxy.is_none()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -389,6 +416,49 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         }),
         None => Duration::from_secs(30),
     };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut read_pem = |key: &str, value: &Option<String>| -> Option<Vec<u8>> {
+        let v = value.as_ref()?;
+        match std::fs::read(dir.join(v)) {
+            Ok(b) if String::from_utf8_lossy(&b).contains("-----BEGIN ") => Some(b),
+            Ok(_) => {
+                errors.push(invalid(format!("upstream.{key}: `{v}` is not a PEM file")));
+                None
+            }
+            Err(e) => {
+                errors.push(invalid(format!("upstream.{key}: cannot read `{v}`: {e}")));
+                None
+            }
+        }
+    };
+    let ca_pem = read_pem("ca_file", &parsed.upstream.ca_file);
+    let identity_pem = match (
+        read_pem("client_cert", &parsed.upstream.client_cert),
+        read_pem("client_key", &parsed.upstream.client_key),
+    ) {
+        (Some(mut cert), Some(key)) => {
+            cert.push(b'\n');
+            cert.extend_from_slice(&key);
+            Some(cert)
+        }
+        (None, None) => None,
+        _ => {
+            errors.push(invalid(
+                "upstream.client_cert: mutual TLS needs both client_cert and client_key".into(),
+            ));
+            None
+        }
+    };
+    if let Some(p) = &parsed.upstream.proxy
+        && url::Url::parse(p).is_err()
+    {
+        errors.push(invalid(format!("upstream.proxy: `{p}` is not a URL")));
+    }
+    let tls = UpstreamTls {
+        ca_pem,
+        identity_pem,
+        proxy: parsed.upstream.proxy.clone(),
+    };
     let default_retries = parsed.upstream.retries.unwrap_or(2);
     let backoff = match &parsed.upstream.backoff {
         Some(b) => parse_duration(b).unwrap_or_else(|e| {
@@ -538,6 +608,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         path,
         base_url,
         routes,
+        tls,
     })
 }
 

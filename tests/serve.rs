@@ -787,8 +787,17 @@ fn slow_clients_and_oversized_requests_are_cut_off() {
     let demo = free_port();
     let bridge = start_serve(
         &[
-            "--mappings", "mappings", "--demo", "--demo-listen", &format!("127.0.0.1:{demo}"),
-            "--read-timeout", "1", "--max-elements", "40", "--max-body", "4096",
+            "--mappings",
+            "mappings",
+            "--demo",
+            "--demo-listen",
+            &format!("127.0.0.1:{demo}"),
+            "--read-timeout",
+            "1",
+            "--max-elements",
+            "40",
+            "--max-body",
+            "4096",
         ],
         &[("ORDERS_API_URL", format!("http://127.0.0.1:{demo}/erp"))],
     );
@@ -811,11 +820,138 @@ fn slow_clients_and_oversized_requests_are_cut_off() {
         r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{}</s:Body></s:Envelope>"#,
         "<x/>".repeat(100)
     );
-    let (code, xml) = post(&format!("{}/soap/OrderService", bridge.url), "text/xml", None, many);
+    let (code, xml) = post(
+        &format!("{}/soap/OrderService", bridge.url),
+        "text/xml",
+        None,
+        many,
+    );
     assert_eq!(code, 500, "{xml}");
     assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
     let big = format!("<s:Envelope>{}</s:Envelope>", "x".repeat(5000));
-    let (code, xml) = post(&format!("{}/soap/OrderService", bridge.url), "text/xml", None, big);
+    let (code, xml) = post(
+        &format!("{}/soap/OrderService", bridge.url),
+        "text/xml",
+        None,
+        big,
+    );
     assert_eq!(code, 413, "{xml}");
     assert!(xml.contains("larger than 4096 bytes"), "{xml}");
+}
+
+/// A private CA, a server certificate for 127.0.0.1 and a client
+/// certificate, made with the openssl CLI in `dir`.
+fn make_pki(dir: &Path) {
+    let sh = |script: &str| {
+        let o = Command::new("bash")
+            .arg("-ec")
+            .arg(script)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    sh(r#"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=soapbridge-test-ca 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > server.ext
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n' > client.ext
+openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=soapbridge-client 2>/dev/null
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext 2>/dev/null
+"#);
+}
+
+struct Upstream(Child);
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn upstream_tls_with_a_private_ca_and_a_client_certificate() {
+    use std::io::BufRead;
+    let dir = scratch();
+    make_pki(&dir);
+    let wsdl = "wsdl/erp-orders/orders.wsdl";
+    let answer = sample_json(
+        wsdl,
+        "GetOrderResponse",
+        "wsdl/erp-orders/samples/GetOrderResponse.xml",
+    );
+    let answer_file = write(&dir, "answer.json", &answer.to_string());
+    let mut child = Command::new("python3")
+        .arg(root().join("scripts/peers/tls_upstream.py"))
+        .args(["server.pem", "server.key", "ca.pem"])
+        .arg(&answer_file)
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _upstream = Upstream(child);
+    let port: u16 = line.trim().parse().expect("the upstream's port");
+    let mapping = |name: &str, tls: &str| {
+        let d = dir.join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        write(
+            &d,
+            "orders.yaml",
+            &format!(
+                "contract: {}/{wsdl}\nupstream:\n  base_url: https://127.0.0.1:{port}\n  retries: 0\n{tls}",
+                root().display()
+            ),
+        );
+        d
+    };
+    let get = std::fs::read_to_string(root().join("wsdl/erp-orders/samples/GetOrder.xml")).unwrap();
+    let mtls = mapping(
+        "mtls",
+        "  ca_file: ../ca.pem\n  client_cert: ../client.pem\n  client_key: ../client.key\n",
+    );
+    let bridge = start_bridge(&mtls);
+    let (code, xml) = post(
+        &format!("{}/soap/OrderService", bridge.url),
+        "text/xml",
+        None,
+        soap11(&get),
+    );
+    assert_eq!(code, 200, "{xml}");
+    assert_eq!(answer_json(wsdl, "GetOrder", &xml), answer);
+    drop(bridge);
+    // Trusting the CA without a client certificate: the upstream refuses
+    // the handshake; the caller gets a Server fault without details.
+    for (name, tls) in [("no-cert", "  ca_file: ../ca.pem\n"), ("no-ca", "")] {
+        let bridge = start_bridge(&mapping(name, tls));
+        let (code, xml) = post(
+            &format!("{}/soap/OrderService", bridge.url),
+            "text/xml",
+            None,
+            soap11(&get),
+        );
+        assert_eq!(code, 500, "{name}: {xml}");
+        assert!(
+            xml.contains("<faultcode>soap:Server</faultcode>"),
+            "{name}: {xml}"
+        );
+        assert!(
+            !xml.contains("127.0.0.1"),
+            "{name}: the fault leaks the upstream address: {xml}"
+        );
+    }
+    // A key without its certificate is a mapping error.
+    let half = mapping("half", "  client_key: ../client.key\n");
+    let o = soapbridge(&["check", "--mappings", half.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("mutual TLS needs both client_cert and client_key"),
+        "{}",
+        stderr(&o)
+    );
 }

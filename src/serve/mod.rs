@@ -80,6 +80,8 @@ pub struct Facade {
     pub mapping: &'static Mapping,
     pub codec: Codec<'static>,
     pub ports: Vec<Port>,
+    /// Its own HTTP client when the mapping sets TLS or proxy options.
+    pub client: Option<reqwest::Client>,
 }
 
 impl Facade {
@@ -137,6 +139,7 @@ impl Facade {
             mapping,
             codec: Codec::new(c),
             ports,
+            client: None,
         }
     }
 
@@ -210,17 +213,45 @@ pub async fn run(
     }
 }
 
-pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<State> {
+/// The upstream HTTP client: pooled connections, rustls (ring), the
+/// environment's proxies, and a mapping's CA bundle, client certificate
+/// and proxy when it sets them.
+fn http_client(tls: &crate::mapping::UpstreamTls) -> std::io::Result<reqwest::Client> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
+    let mut b = reqwest::Client::builder()
         .tls_backend_rustls()
-        .pool_idle_timeout(std::time::Duration::from_secs(60))
-        .build()
-        .map_err(std::io::Error::other)?;
+        .pool_idle_timeout(std::time::Duration::from_secs(60));
+    if let Some(ca) = &tls.ca_pem {
+        for cert in reqwest::Certificate::from_pem_bundle(ca).map_err(std::io::Error::other)? {
+            b = b.add_root_certificate(cert);
+        }
+    }
+    if let Some(id) = &tls.identity_pem {
+        b = b.identity(reqwest::Identity::from_pem(id).map_err(std::io::Error::other)?);
+    }
+    if let Some(p) = &tls.proxy {
+        b = b.proxy(reqwest::Proxy::all(p).map_err(std::io::Error::other)?);
+    }
+    b.build().map_err(std::io::Error::other)
+}
+
+pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<State> {
+    let client = http_client(&Default::default())?;
     let facades = mappings
         .into_iter()
-        .map(|m| Facade::new(Box::leak(Box::new(m))))
-        .collect();
+        .map(|m| {
+            let mut f = Facade::new(Box::leak(Box::new(m)));
+            if !f.mapping.tls.is_default() {
+                f.client = Some(http_client(&f.mapping.tls).map_err(|e| {
+                    std::io::Error::other(format!(
+                        "{}: upstream TLS: {e}",
+                        f.mapping.file.display()
+                    ))
+                })?);
+            }
+            Ok(f)
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
     Ok(State {
         facades,
         client,

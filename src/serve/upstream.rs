@@ -93,8 +93,8 @@ pub async fn call(
     let started = std::time::Instant::now();
     let service = facade.mapping.service.as_str();
     let resp = loop {
-        let mut rb = state
-            .client
+        let client = facade.client.as_ref().unwrap_or(&state.client);
+        let mut rb = client
             .request(method.clone(), url.clone())
             .timeout(route.timeout)
             .header("Accept", "application/json")

@@ -86,6 +86,14 @@ pub struct OperationFile {
     /// Which field of the upstream's JSON answer is the output message;
     /// the whole answer by default.
     pub response: Option<String>,
+    /// Fields named or placed differently in the REST body: `SOAP path:
+    /// REST path`, dotted, `[]` for each item of an array
+    /// (`line[].unitPrice: lines[].price`).
+    #[serde(default)]
+    pub request_rename: IndexMap<String, String>,
+    /// The same for the answer: `SOAP output path: REST answer path`.
+    #[serde(default)]
+    pub response_rename: IndexMap<String, String>,
     pub timeout: Option<String>,
     /// Retries for this operation (see `upstream.retries`); setting it on a
     /// POST declares the call safe to repeat.
@@ -142,6 +150,9 @@ pub struct Route {
     pub headers: Vec<(String, Template)>,
     pub body: BodySource,
     pub response: Option<String>,
+    /// (SOAP path, REST path) pairs, see [`rename`].
+    pub request_rename: Vec<(String, String)>,
+    pub response_rename: Vec<(String, String)>,
     pub timeout: Duration,
     pub retries: u32,
     pub backoff: Duration,
@@ -194,6 +205,71 @@ impl Template {
             Piece::Text(_) => None,
         })
     }
+}
+
+/// A rename pair is usable: non-empty segments, and `[]` only on the same
+/// leading segments of both sides (items stay items of the same array).
+fn check_rename(a: &str, b: &str) -> Result<(), String> {
+    let (sa, sb): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    if sa
+        .iter()
+        .chain(&sb)
+        .any(|s| s.is_empty() || s.trim_end_matches("[]").is_empty())
+    {
+        return Err("empty path segment".into());
+    }
+    let arrays = |s: &[&str]| s.iter().rposition(|x| x.ends_with("[]"));
+    match (arrays(&sa), arrays(&sb)) {
+        (None, None) => Ok(()),
+        (Some(i), Some(j)) if i == j && sa[..=i] == sb[..=j] => Ok(()),
+        _ => Err("`[]` must mark the same leading path on both sides".into()),
+    }
+}
+
+/// Moves the value at path `from` to path `to` (dotted, `[]` for each item
+/// of an array, see [`check_rename`]); absent values stay absent.
+pub fn rename(v: &mut serde_json::Value, from: &str, to: &str) {
+    let (fa, ta): (Vec<&str>, Vec<&str>) = (from.split('.').collect(), to.split('.').collect());
+    rename_segments(v, &fa, &ta);
+}
+
+fn rename_segments(v: &mut serde_json::Value, from: &[&str], to: &[&str]) {
+    if let (Some(f0), Some(t0)) = (from.first(), to.first())
+        && f0 == t0
+        && let Some(name) = f0.strip_suffix("[]")
+    {
+        if let Some(serde_json::Value::Array(items)) = v.get_mut(name) {
+            for item in items {
+                rename_segments(item, &from[1..], &to[1..]);
+            }
+        }
+        return;
+    }
+    let Some(taken) = take(v, from) else {
+        return;
+    };
+    let mut cur = v;
+    for (i, seg) in to.iter().enumerate() {
+        let serde_json::Value::Object(map) = cur else {
+            return;
+        };
+        if i + 1 == to.len() {
+            map.insert(seg.to_string(), taken);
+            return;
+        }
+        cur = map
+            .entry(seg.to_string())
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    }
+}
+
+fn take(v: &mut serde_json::Value, path: &[&str]) -> Option<serde_json::Value> {
+    let (last, parents) = path.split_last()?;
+    let mut cur = v;
+    for seg in parents {
+        cur = cur.get_mut(*seg)?;
+    }
+    cur.as_object_mut()?.shift_remove(*last)
 }
 
 /// The value at a dotted field path (`order.customerId`, `$headers.context.messageId`).
@@ -538,6 +614,31 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 }
             }
         }
+        for (map, what) in [
+            (&of.request_rename, "request_rename"),
+            (&of.response_rename, "response_rename"),
+        ] {
+            for (a, b) in map {
+                if let Err(e) = check_rename(a, b) {
+                    errors.push(invalid(format!("{}: `{a}: {b}`: {e}", at(what))));
+                }
+            }
+        }
+        if let (Some(fields), BodySource::Message) = (&fields, &body) {
+            for a in of.request_rename.keys() {
+                let first = a
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches("[]");
+                if !fields.iter().any(|f| f == first) {
+                    errors.push(invalid(format!(
+                        "{}: `{first}` is not a field of the input message",
+                        at("request_rename")
+                    )));
+                }
+            }
+        }
         let timeout = match &of.timeout {
             Some(t) => parse_duration(t).unwrap_or_else(|e| {
                 errors.push(invalid(format!("{}: {e}", at("timeout"))));
@@ -585,6 +686,8 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 headers,
                 body,
                 response: of.response.clone(),
+                request_rename: of.request_rename.clone().into_iter().collect(),
+                response_rename: of.response_rename.clone().into_iter().collect(),
                 timeout,
                 faults: of.faults.clone(),
             },
@@ -715,6 +818,22 @@ mod tests {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
         assert!(parse_duration("ten").is_err());
+    }
+
+    #[test]
+    fn renames_move_fields_and_array_items() {
+        let mut v =
+            serde_json::json!({"customerId": "C1", "line": [{"unitPrice": 1}, {"unitPrice": 2}]});
+        rename(&mut v, "customerId", "customer.id");
+        rename(&mut v, "line[].unitPrice", "line[].price");
+        rename(&mut v, "absent", "elsewhere");
+        assert_eq!(
+            v,
+            serde_json::json!({"line": [{"price": 1}, {"price": 2}], "customer": {"id": "C1"}})
+        );
+        assert!(check_rename("a[].b", "a[].c").is_ok());
+        assert!(check_rename("a[].b", "c").is_err());
+        assert!(check_rename("a..b", "c").is_err());
     }
 
     #[test]

@@ -955,3 +955,88 @@ fn upstream_tls_with_a_private_ca_and_a_client_certificate() {
         stderr(&o)
     );
 }
+
+#[test]
+fn fields_are_renamed_between_the_soap_and_rest_shapes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(|| {
+                App::new().route(
+                    "/orders/{id}/cancellation",
+                    web::put().to(|id: web::Path<String>, body: web::Json<Value>| async move {
+                        // The REST shape: the reason under `why.text`.
+                        let want = json!({"orderId": id.as_str(), "why": {"text": "Customer ordered twice by mistake."}});
+                        if *body != want {
+                            return HttpResponse::BadRequest()
+                                .json(json!({"title": "unexpected body", "detail": body.to_string()}));
+                        }
+                        HttpResponse::Ok().json(json!({
+                            "id": id.as_str(), "state": "CANCELLED", "at": "2026-11-25T10:00:00Z"
+                        }))
+                    }),
+                )
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    let dir = scratch();
+    write(
+        &dir,
+        "orders.yaml",
+        &format!(
+            r#"
+contract: {}/wsdl/erp-orders/orders.wsdl
+upstream:
+  base_url: http://{upstream}
+operations:
+  CancelOrder:
+    method: PUT
+    path: /orders/{{orderId}}/cancellation
+    request_rename:
+      reason: why.text
+    response_rename:
+      orderId: id
+      status: state
+      cancelledAt: at
+"#,
+            root().display()
+        ),
+    );
+    let bridge = start_bridge(&dir);
+    let sample = root().join("wsdl/erp-orders/samples/CancelOrder.xml");
+    let body = std::fs::read_to_string(&sample).unwrap();
+    assert!(
+        body.contains("Customer ordered twice by mistake."),
+        "the sample's reason changed: {body}"
+    );
+    let (code, xml) = post(
+        &format!("{}/soap/OrderService", bridge.url),
+        "text/xml",
+        None,
+        soap11(&body),
+    );
+    assert_eq!(code, 200, "{xml}");
+    let got = answer_json("wsdl/erp-orders/orders.wsdl", "CancelOrder", &xml);
+    assert_eq!(
+        got,
+        json!({"orderId": "SO-2024-000098", "status": "CANCELLED", "cancelledAt": "2026-11-25T10:00:00Z"})
+    );
+    // A rename that names no input field is a mapping error.
+    let bad = std::fs::read_to_string(dir.join("orders.yaml"))
+        .unwrap()
+        .replace("      reason: why.text", "      nosuch: why.text");
+    std::fs::write(dir.join("orders.yaml"), bad).unwrap();
+    let o = soapbridge(&["check", "--mappings", dir.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("request_rename: `nosuch` is not a field of the input message"),
+        "{}",
+        stderr(&o)
+    );
+}

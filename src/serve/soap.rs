@@ -265,6 +265,10 @@ async fn process<'f>(
         })?,
         None => outcome,
     };
+    let mut answer = answer;
+    for (soap, rest) in &entry.route.response_rename {
+        crate::mapping::rename(&mut answer, rest, soap);
+    }
     let answer_text = serde_json::to_vec(&answer).unwrap_or_default();
     let opts = Options {
         ignore_unknown: true,

@@ -88,7 +88,12 @@ pub async fn call(
         BodySource::Message => Some(message.clone()),
         BodySource::Field(f) => lookup(message, f).cloned(),
     };
-    let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default());
+    let body = body.map(|mut b| {
+        for (soap, rest) in &route.request_rename {
+            crate::mapping::rename(&mut b, soap, rest);
+        }
+        serde_json::to_vec(&b).unwrap_or_default()
+    });
     let mut attempt = 0;
     let started = std::time::Instant::now();
     let service = facade.mapping.service.as_str();

@@ -94,27 +94,31 @@ enum Command {
     },
     /// Serve the SOAP facades of every mapping in the mappings directory.
     Serve {
-        /// Directory of mapping files (`*.yaml`).
-        #[arg(long, env = "SOAPBRIDGE_MAPPINGS", default_value = "mappings")]
-        mappings: PathBuf,
-        /// Address to listen on.
-        #[arg(long, env = "SOAPBRIDGE_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-        /// Largest request body, in bytes.
-        #[arg(long, env = "SOAPBRIDGE_MAX_BODY", default_value_t = 16 << 20)]
-        max_body: usize,
-        /// Deepest element nesting of a request.
-        #[arg(long, env = "SOAPBRIDGE_MAX_DEPTH", default_value_t = 128)]
-        max_depth: usize,
-        /// Most elements in one request.
-        #[arg(long, env = "SOAPBRIDGE_MAX_ELEMENTS", default_value_t = 250_000)]
-        max_elements: usize,
-        /// Seconds a client has to send its request head, and again its body.
-        #[arg(long, env = "SOAPBRIDGE_READ_TIMEOUT", default_value_t = 30)]
-        read_timeout: u64,
-        /// Log format: `text` or `json` (one JSON object per line).
-        #[arg(long, env = "SOAPBRIDGE_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
-        log_format: String,
+        /// Server config file (YAML): limits, trusted proxies, defaults for
+        /// the flags below (a flag wins over the file).
+        #[arg(long, env = "SOAPBRIDGE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Directory of mapping files (`*.yaml`) [default: mappings].
+        #[arg(long, env = "SOAPBRIDGE_MAPPINGS")]
+        mappings: Option<PathBuf>,
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "SOAPBRIDGE_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+        /// Largest request body, in bytes [default: 16 MiB].
+        #[arg(long, env = "SOAPBRIDGE_MAX_BODY")]
+        max_body: Option<usize>,
+        /// Deepest element nesting of a request [default: 128].
+        #[arg(long, env = "SOAPBRIDGE_MAX_DEPTH")]
+        max_depth: Option<usize>,
+        /// Most elements in one request [default: 250000].
+        #[arg(long, env = "SOAPBRIDGE_MAX_ELEMENTS")]
+        max_elements: Option<usize>,
+        /// Seconds a client has to send its request head, and again its body [default: 30].
+        #[arg(long, env = "SOAPBRIDGE_READ_TIMEOUT")]
+        read_timeout: Option<u64>,
+        /// Log format [default: text].
+        #[arg(long, env = "SOAPBRIDGE_LOG_FORMAT", value_parser = ["text", "json"])]
+        log_format: Option<String>,
         /// Also run the example REST service the shipped mappings point at.
         #[arg(long)]
         demo: bool,
@@ -249,6 +253,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Serve {
+            config,
             mappings,
             listen,
             max_body,
@@ -260,16 +265,57 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo_listen,
             contract,
         } => {
+            use soapbridge::serve::config::{Cidr, ServerConfig};
+            let file = match &config {
+                Some(path) => ServerConfig::load(path).map_err(|e| anyhow::anyhow!("{e}"))?,
+                None => ServerConfig::default(),
+            };
             let filter = tracing_subscriber::EnvFilter::try_from_env("SOAPBRIDGE_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
             let logs = tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_writer(std::io::stderr);
-            if log_format == "json" {
+            if log_format.or(file.log_format.clone()).as_deref() == Some("json") {
                 logs.json().init();
             } else {
                 logs.init();
             }
+            let mappings = mappings
+                .or(file.mappings.clone())
+                .unwrap_or_else(|| PathBuf::from("mappings"));
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid"));
+            let defaults = soapbridge::serve::ServeLimits::default();
+            let read_timeout = match (read_timeout, &file.limits.read_timeout) {
+                (Some(s), _) => std::time::Duration::from_secs(s),
+                (None, Some(t)) => soapbridge::mapping::parse_duration(t)
+                    .map_err(|e| anyhow::anyhow!("limits.read_timeout: {e}"))?,
+                (None, None) => defaults.read_timeout,
+            };
+            let limits = soapbridge::serve::ServeLimits {
+                max_body: max_body
+                    .or(file.limits.max_body)
+                    .unwrap_or(defaults.max_body),
+                max_depth: max_depth
+                    .or(file.limits.max_depth)
+                    .unwrap_or(defaults.max_depth),
+                max_elements: max_elements
+                    .or(file.limits.max_elements)
+                    .unwrap_or(defaults.max_elements),
+                max_attributes: file
+                    .limits
+                    .max_attributes
+                    .unwrap_or(defaults.max_attributes),
+                read_timeout,
+            };
+            let trusted = match &file.trusted_proxies {
+                Some(list) => list
+                    .iter()
+                    .map(|p| Cidr::parse(p).map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<Vec<_>>>()?,
+                None => Cidr::loopback(),
+            };
             let loaded = match soapbridge::mapping::load_dir(&mappings, &contract.options()?) {
                 Ok(m) => m,
                 Err(errors) => {
@@ -283,18 +329,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if loaded.is_empty() {
                 anyhow::bail!("no mapping files (*.yaml) in {}", mappings.display());
             }
-            let limits = soapbridge::serve::ServeLimits {
-                max_body,
-                max_depth,
-                max_elements,
-                read_timeout: std::time::Duration::from_secs(read_timeout),
-                ..Default::default()
-            };
             actix_web::rt::System::new()
                 .block_on(soapbridge::serve::run(
                     loaded,
                     listen,
                     limits,
+                    trusted,
                     demo.then_some(demo_listen),
                 ))
                 .with_context(|| format!("serving on {listen}"))?;

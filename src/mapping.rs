@@ -362,7 +362,8 @@ pub enum MappingError {
     },
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+/// `500ms`, `10s`, `2m` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => s.split_at(i),
@@ -429,15 +430,12 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         std::fs::read_to_string(file).map_err(|e| vec![invalid(format!("cannot read: {e}"))])?;
     let text = expand_env(&text, |n| std::env::var(n).ok()).map_err(|e| vec![invalid(e)])?;
     let parsed: MappingFile = serde_saphyr::from_str(&text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
+        let (line, column, message) = yaml_error(&text, &e);
         vec![MappingError::Syntax {
             file: name.clone(),
             line,
             column,
-            message: e.to_string().lines().next().unwrap_or_default().to_string(),
+            message,
         }]
     })?;
     let wsdl = file
@@ -713,6 +711,42 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes,
         tls,
     })
+}
+
+/// A YAML error's position and message. serde-saphyr places some errors
+/// (an unknown key) at the start of the enclosing mapping; such a key is
+/// looked up in the text instead.
+pub fn yaml_error(text: &str, e: &serde_saphyr::Error) -> (u64, u64, String) {
+    let (mut line, mut column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let first = e.to_string().lines().next().unwrap_or_default().to_string();
+    // "error: line 2 column 3: message at line 2, column 3" -> "message"
+    let mut message = first.trim_start_matches("error: ").to_string();
+    if message.starts_with("line ")
+        && let Some((_, rest)) = message.split_once(": ")
+    {
+        message = rest.to_string();
+    }
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    if let Some(key) = message
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
+        let found = text.lines().enumerate().find(|(_, l)| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        });
+        if let Some((i, l)) = found {
+            line = i as u64 + 1;
+            column = (l.len() - l.trim_start().len()) as u64 + 1;
+        }
+    }
+    (line, column, message)
 }
 
 /// Gives an error the line and column of the key its message starts with

@@ -440,6 +440,21 @@ operations:
         "{m}"
     );
 
+    // Behind a trusted proxy (loopback by default) the published address
+    // follows X-Forwarded-Proto / X-Forwarded-Host.
+    let proxied = http()
+        .get(format!("{facade}?wsdl"))
+        .header("X-Forwarded-Host", "soap.example.com")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        proxied.contains(r#"location="https://soap.example.com/soap/OrderService""#),
+        "{proxied}"
+    );
+
     // ?wsdl: the address is the bridge's; imported schemas are served.
     let wsdl = http()
         .get(format!("{facade}?wsdl"))
@@ -1039,4 +1054,79 @@ operations:
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn the_config_file_sets_defaults_and_trusted_proxies() {
+    let dir = scratch();
+    let port = free_port();
+    let demo = free_port();
+    std::fs::create_dir_all(dir.join("maps")).unwrap();
+    write(
+        &dir.join("maps"),
+        "orders.yaml",
+        &format!(
+            "contract: {}/wsdl/erp-orders/orders.wsdl\nupstream:\n  base_url: http://127.0.0.1:{demo}/erp\n",
+            root().display()
+        ),
+    );
+    let config = write(
+        &dir,
+        "soapbridge.yaml",
+        &format!(
+            "listen: 127.0.0.1:{port}\nmappings: maps\nlimits:\n  max_body: 2048\n  read_timeout: 5s\ntrusted_proxies: [\"10.0.0.0/8\"]\n"
+        ),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_soapbridge"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("SOAPBRIDGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let bridge = Bridge {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while !http()
+        .get(format!("{}/healthz", bridge.url))
+        .send()
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve --config did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, _) = post(
+        &format!("{}/soap/OrderService", bridge.url),
+        "text/xml",
+        None,
+        "x".repeat(3000),
+    );
+    assert_eq!(code, 413);
+    // Loopback is not a trusted proxy here: forwarding headers are ignored.
+    let wsdl = http()
+        .get(format!("{}/soap/OrderService?wsdl", bridge.url))
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        wsdl.contains(&format!(
+            r#"location="http://127.0.0.1:{port}/soap/OrderService""#
+        )),
+        "{wsdl}"
+    );
+    assert!(!wsdl.contains("evil.example"));
+    // An unknown key in the config file is an error with its position.
+    write(&dir, "bad.yaml", "listen: 127.0.0.1:1\nmax_bodyy: 3\n");
+    let o = soapbridge(&["serve", "--config", dir.join("bad.yaml").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bad.yaml:2:"), "{}", stderr(&o));
 }

@@ -7,6 +7,7 @@
 //! message JSON, [`upstream`] makes the REST call the mapping describes,
 //! and the answer is encoded back into the output message or a [`fault`].
 
+pub mod config;
 pub mod fault;
 pub mod metrics;
 pub mod soap;
@@ -157,6 +158,8 @@ pub struct State {
     pub facades: Vec<Facade>,
     pub client: reqwest::Client,
     pub limits: ServeLimits,
+    /// Peers whose `X-Forwarded-*` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<config::Cidr>,
 }
 
 /// Serves the mappings until the process is stopped (SIGINT/SIGTERM let
@@ -166,6 +169,7 @@ pub async fn run(
     mappings: Vec<Mapping>,
     listen: SocketAddr,
     limits: ServeLimits,
+    trusted_proxies: Vec<config::Cidr>,
     demo: Option<SocketAddr>,
 ) -> std::io::Result<()> {
     let demo_server = match demo {
@@ -184,7 +188,9 @@ pub async fn run(
         None => None,
     };
     metrics::handle();
-    let state = Arc::new(state(mappings, limits)?);
+    let mut state = state(mappings, limits)?;
+    state.trusted_proxies = trusted_proxies;
+    let state = Arc::new(state);
     for f in &state.facades {
         tracing::info!(
             path = %f.mapping.path,
@@ -256,6 +262,7 @@ pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<Sta
         facades,
         client,
         limits,
+        trusted_proxies: config::Cidr::loopback(),
     })
 }
 

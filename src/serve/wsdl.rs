@@ -6,11 +6,26 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{Endpoint, Facade, State};
 
-/// Scheme and host the caller reached the bridge at, honouring
-/// `Forwarded` / `X-Forwarded-Proto` / `X-Forwarded-Host`.
-fn origin(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// Scheme and host the caller reached the bridge at: `Forwarded` /
+/// `X-Forwarded-Proto` / `X-Forwarded-Host` from a trusted proxy, else the
+/// `Host` header (so a client cannot make the bridge publish another
+/// address by sending forwarding headers itself).
+fn origin(req: &HttpRequest, trusted: &[super::config::Cidr]) -> String {
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|a| trusted.iter().any(|c| c.contains(a.ip())));
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| req.app_config().host().to_string());
+    format!("http://{host}")
 }
 
 pub async fn handle(
@@ -22,7 +37,7 @@ pub async fn handle(
     let c = &facade.mapping.contract;
     let query = req.query_string();
     let id = super::soap::request_id(&req);
-    let origin = origin(&req);
+    let origin = origin(&req, &state.trusted_proxies);
     let base = format!("{origin}{}", req.path());
     let (doc, root) = if query.eq_ignore_ascii_case("wsdl") || query.is_empty() {
         (c.documents.first(), true)

@@ -21,6 +21,9 @@ use crate::contract::{BoundOperation, Contract, LoadOptions};
 pub struct MappingFile {
     /// The WSDL, relative to the mapping file.
     pub contract: String,
+    /// An OASIS XML catalog for the contract's remote schema locations,
+    /// relative to the mapping file (instead of `serve --catalog`).
+    pub catalog: Option<String>,
     #[serde(default)]
     pub flow: Flow,
     /// The `wsdl:service` to serve; the contract's only service by default.
@@ -442,7 +445,14 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         .parent()
         .unwrap_or(Path::new("."))
         .join(&parsed.contract);
-    let contract = Contract::load(&wsdl, opts).map_err(|e| {
+    let mut opts = opts.clone();
+    if let Some(cat) = &parsed.catalog {
+        let path = file.parent().unwrap_or(Path::new(".")).join(cat);
+        let catalog = crate::contract::catalog::Catalog::load(&path)
+            .map_err(|e| vec![invalid(format!("catalog `{cat}` does not load: {e}"))])?;
+        opts.catalog = Some(std::sync::Arc::new(catalog));
+    }
+    let contract = Contract::load(&wsdl, &opts).map_err(|e| {
         vec![invalid(format!(
             "contract `{}` does not load: {e}",
             parsed.contract

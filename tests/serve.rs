@@ -1130,3 +1130,61 @@ fn the_config_file_sets_defaults_and_trusted_proxies() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("bad.yaml:2:"), "{}", stderr(&o));
 }
+
+/// A one-operation SOAP 1.1 service whose schema imports a remote XSD.
+const REMOTE_SERVICE: &str = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:svc" targetNamespace="urn:svc">
+  <types><xs:schema targetNamespace="urn:svc" xmlns:r="urn:remote" elementFormDefault="qualified">
+    <xs:import namespace="urn:remote" schemaLocation="https://schemas.example.com/common/remote.xsd"/>
+    <xs:element name="Ping"><xs:complexType><xs:sequence><xs:element name="v" type="r:T"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="PingResponse"><xs:complexType><xs:sequence><xs:element name="v" type="r:T"/></xs:sequence></xs:complexType></xs:element>
+  </xs:schema></types>
+  <message name="PingIn"><part name="parameters" element="tns:Ping"/></message>
+  <message name="PingOut"><part name="parameters" element="tns:PingResponse"/></message>
+  <portType name="P"><operation name="Ping"><input message="tns:PingIn"/><output message="tns:PingOut"/></operation></portType>
+  <binding name="B" type="tns:P"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <operation name="Ping"><soap:operation soapAction="urn:svc/Ping"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>
+  </binding>
+  <service name="PingService"><port name="PingPort" binding="tns:B"><soap:address location="http://localhost/ping"/></port></service>
+</definitions>"#;
+
+#[test]
+fn a_mapping_may_bring_its_own_catalog() {
+    let dir = scratch();
+    write(&dir, "ping.wsdl", REMOTE_SERVICE);
+    write(
+        &dir,
+        "mirror/remote.xsd",
+        r#"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:remote">
+  <xs:simpleType name="T"><xs:restriction base="xs:string"><xs:maxLength value="5"/></xs:restriction></xs:simpleType></xs:schema>"#,
+    );
+    write(
+        &dir,
+        "catalog.xml",
+        r#"<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
+  <system systemId="https://schemas.example.com/common/remote.xsd" uri="mirror/remote.xsd"/>
+</catalog>"#,
+    );
+    let maps = dir.join("maps");
+    std::fs::create_dir_all(&maps).unwrap();
+    write(
+        &maps,
+        "ping.yaml",
+        "contract: ../ping.wsdl\nupstream:\n  base_url: http://127.0.0.1:1\n",
+    );
+    let o = soapbridge(&["check", "--mappings", maps.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not fetched"), "{}", stderr(&o));
+    write(
+        &maps,
+        "ping.yaml",
+        "contract: ../ping.wsdl\ncatalog: ../catalog.xml\nupstream:\n  base_url: http://127.0.0.1:1\n",
+    );
+    let o = soapbridge(&["check", "--mappings", maps.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 mapping(s), 1 operation(s)"),
+        "{}",
+        stdout(&o)
+    );
+}

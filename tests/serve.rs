@@ -61,6 +61,11 @@ fn start_upstream(order: Value, payment_status: Value) -> SocketAddr {
                                 if let Some(rid) = req.headers().get("x-request-id") {
                                     SEEN_IDS.lock().unwrap().push(rid.to_str().unwrap().to_string());
                                 }
+                                // Mapped headers: one from a field, one fixed.
+                                let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+                                if h("x-order").as_deref() != Some(id.as_str()) || h("x-tenant").as_deref() != Some("acme") {
+                                    return HttpResponse::BadRequest().json(json!({"title": "mapped headers missing"}));
+                                }
                                 match id.as_str() {
                                     "SO-2024-000404" => HttpResponse::NotFound()
                                         .content_type("application/problem+json")
@@ -249,6 +254,9 @@ operations:
   GetOrder:
     method: GET
     path: /orders/{{orderId}}
+    headers:
+      X-Order: "{{orderId}}"
+      X-Tenant: acme
     faults:
       - status: 404
         fault: OrderFault
@@ -332,6 +340,10 @@ operations:
     let (code, xml) = post(&facade, "text/xml", None, soap11(&cancel));
     assert_eq!(code, 500);
     assert!(xml.contains("did not answer within 300 ms"), "{xml}");
+
+    let (code, xml) = post(&facade, "text/xml", None, "<foo/>".into());
+    assert_eq!(code, 500);
+    assert!(xml.contains("the request is not a SOAP envelope"), "{xml}");
 
     // Not SOAP, not XML, wrong version, unknown operation, DTD.
     let (code, _) = post(&facade, "application/json", None, "{}".into());
@@ -1187,4 +1199,91 @@ fn a_mapping_may_bring_its_own_catalog() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn a_refused_connection_is_a_server_fault_and_shutdown_finishes_requests() {
+    // Nothing listens on the upstream port.
+    let closed = free_port();
+    let dir = scratch();
+    write(
+        &dir,
+        "orders.yaml",
+        &format!(
+            "contract: {}/wsdl/erp-orders/orders.wsdl\nupstream:\n  base_url: http://127.0.0.1:{closed}\n  retries: 1\n  backoff: 10ms\noperations:\n  GetOrder:\n    method: GET\n",
+            root().display()
+        ),
+    );
+    let bridge = start_bridge(&dir);
+    let get = std::fs::read_to_string(root().join("wsdl/erp-orders/samples/GetOrder.xml")).unwrap();
+    let (code, xml) = post(
+        &format!("{}/soap/OrderService", bridge.url),
+        "text/xml",
+        None,
+        soap11(&get),
+    );
+    assert_eq!(code, 500);
+    assert!(
+        xml.contains("the upstream service is unavailable (connection failed)"),
+        "{xml}"
+    );
+    assert!(
+        !xml.contains(&closed.to_string()),
+        "the fault leaks the upstream address: {xml}"
+    );
+    drop(bridge);
+
+    // SIGTERM while a request waits on a slow upstream: it still gets its answer.
+    let order = sample_json(
+        "wsdl/erp-orders/orders.wsdl",
+        "GetOrderResponse",
+        "wsdl/erp-orders/samples/GetOrderResponse.xml",
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let upstream = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let order = web::Data::new(Order(order));
+            HttpServer::new(move || {
+                App::new().app_data(order.clone()).route(
+                    "/GetOrder",
+                    web::post().to(|order: web::Data<Order>| async move {
+                        actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+                        HttpResponse::Ok().json(order.0.clone())
+                    }),
+                )
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    write(
+        &dir,
+        "orders.yaml",
+        &format!(
+            "contract: {}/wsdl/erp-orders/orders.wsdl\nupstream:\n  base_url: http://{upstream}\n",
+            root().display()
+        ),
+    );
+    let mut bridge = start_bridge(&dir);
+    let url = format!("{}/soap/OrderService", bridge.url);
+    let body = soap11(&get);
+    let call = std::thread::spawn(move || post(&url, "text/xml", None, body));
+    std::thread::sleep(Duration::from_millis(400));
+    let pid = bridge.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, xml) = call.join().unwrap();
+    assert_eq!(code, 200, "the in-flight request was cut: {xml}");
+    let status = bridge.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
 }

@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 
 use crate::util::*;
 
+/// The W3C trace context every test request carries; the upstream checks it arrives.
+const TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
 /// Request ids the upstream saw, to check they are passed on.
 static SEEN_IDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -63,7 +66,10 @@ fn start_upstream(order: Value, payment_status: Value) -> SocketAddr {
                                 }
                                 // Mapped headers: one from a field, one fixed.
                                 let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-                                if h("x-order").as_deref() != Some(id.as_str()) || h("x-tenant").as_deref() != Some("acme") {
+                                if h("x-order").as_deref() != Some(id.as_str())
+                                    || h("x-tenant").as_deref() != Some("acme")
+                                    || h("traceparent").as_deref() != Some(TRACEPARENT)
+                                {
                                     return HttpResponse::BadRequest().json(json!({"title": "mapped headers missing"}));
                                 }
                                 match id.as_str() {
@@ -192,6 +198,7 @@ fn post(url: &str, content_type: &str, action: Option<&str>, body: String) -> (u
         .post(url)
         .header("Content-Type", content_type)
         .header("X-Request-Id", "test-req-1")
+        .header("traceparent", TRACEPARENT)
         .body(body);
     if let Some(a) = action {
         rb = rb.header("SOAPAction", a);

@@ -308,6 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .max_attributes
                     .unwrap_or(defaults.max_attributes),
                 read_timeout,
+                max_inflight: file.limits.max_inflight.unwrap_or(defaults.max_inflight),
             };
             let trusted = match &file.trusted_proxies {
                 Some(list) => list

@@ -179,6 +179,9 @@ impl Template {
         let mut parts = Vec::new();
         let mut rest = s;
         while let Some(open) = rest.find('{') {
+            if rest[..open].contains('}') {
+                return Err(format!("`{s}`: `}}` without `{{`"));
+            }
             if open > 0 {
                 parts.push(Piece::Text(rest[..open].to_string()));
             }
@@ -237,15 +240,39 @@ pub fn rename(v: &mut serde_json::Value, from: &str, to: &str) {
 }
 
 fn rename_segments(v: &mut serde_json::Value, from: &[&str], to: &[&str]) {
+    // A shared leading segment: step into it (each item for `name[]`).
     if let (Some(f0), Some(t0)) = (from.first(), to.first())
         && f0 == t0
-        && let Some(name) = f0.strip_suffix("[]")
+        && from.len() > 1
+        && to.len() > 1
     {
-        if let Some(serde_json::Value::Array(items)) = v.get_mut(name) {
-            for item in items {
-                rename_segments(item, &from[1..], &to[1..]);
+        match f0.strip_suffix("[]") {
+            Some(name) => {
+                if let Some(serde_json::Value::Array(items)) = v.get_mut(name) {
+                    for item in items {
+                        rename_segments(item, &from[1..], &to[1..]);
+                    }
+                }
+            }
+            None => {
+                if let Some(inner) = v.get_mut(*f0) {
+                    rename_segments(inner, &from[1..], &to[1..]);
+                }
             }
         }
+        return;
+    }
+    // The destination's parents must be objects (or absent), or the value
+    // would be taken and then have nowhere to go.
+    let mut probe = &*v;
+    for seg in &to[..to.len().saturating_sub(1)] {
+        match probe.get(*seg) {
+            Some(next @ serde_json::Value::Object(_)) => probe = next,
+            Some(_) => return,
+            None => break,
+        }
+    }
+    if !v.is_object() {
         return;
     }
     let Some(taken) = take(v, from) else {
@@ -378,7 +405,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     match unit.trim() {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
-        "m" | "min" => Ok(Duration::from_secs(n * 60)),
+        "m" | "min" => n
+            .checked_mul(60)
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("`{s}` is too long")),
         _ => Err(format!("`{s}` is not a duration like `10s` or `500ms`")),
     }
 }
@@ -597,6 +627,14 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             .iter()
             .map(|(k, v)| (k.clone(), template("headers", v)))
             .collect();
+        for (k, _) in &headers {
+            if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
+                errors.push(invalid(format!(
+                    "{}: `{k}` is not an HTTP header name",
+                    at("headers")
+                )));
+            }
+        }
         let body = match of.body.as_deref() {
             None if matches!(method.as_str(), "GET" | "DELETE") => BodySource::None,
             None | Some("message") => BodySource::Message,
@@ -609,7 +647,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             used.extend(t.fields().map(str::to_string));
         }
         if let BodySource::Field(f) = &body {
-            used.push(f.clone());
+            used.push(f.split('.').next().unwrap_or_default().to_string());
         }
         if let Some(fields) = &fields {
             for f in used {
@@ -856,6 +894,8 @@ mod tests {
         assert!(Template::parse("/a/{b").is_err());
         assert!(Template::parse("/a/b}").is_err());
         assert!(Template::parse("/a/{}").is_err());
+        assert!(Template::parse("/a}b/{c}").is_err());
+        assert!(parse_duration(&format!("{}m", u64::MAX)).is_err());
         assert!(StatusMatch::Class("4xx".into()).matches(404));
         assert!(!StatusMatch::Class("4xx".into()).matches(500));
         assert!(StatusMatch::Code(409).matches(409));
@@ -874,6 +914,13 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"line": [{"price": 1}, {"price": 2}], "customer": {"id": "C1"}})
+        );
+        let mut v = serde_json::json!({"order": {"line": [{"unitPrice": 1}]}, "customer": "x", "customerId": "C1"});
+        rename(&mut v, "order.line[].unitPrice", "order.line[].price");
+        rename(&mut v, "customerId", "customer.id");
+        assert_eq!(
+            v,
+            serde_json::json!({"order": {"line": [{"price": 1}]}, "customer": "x", "customerId": "C1"})
         );
         assert!(check_rename("a[].b", "a[].c").is_ok());
         assert!(check_rename("a[].b", "c").is_err());

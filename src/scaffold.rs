@@ -66,7 +66,7 @@ pub fn soap_to_rest(
     let _ = writeln!(y, "# Reference: mappings/README.md");
     let _ = writeln!(y, "contract: {}", yaml_str(&contract_ref.to_string_lossy()));
     let _ = writeln!(y, "flow: soap-to-rest");
-    if services.len() > 1 {
+    if c.services().count() > 1 {
         let _ = writeln!(y, "service: {}", yaml_str(&svc.name.local));
     }
     let _ = writeln!(

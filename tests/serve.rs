@@ -1294,3 +1294,76 @@ fn a_refused_connection_is_a_server_fault_and_shutdown_finishes_requests() {
     let status = bridge.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// A one-operation service with a plain string field, for hostile values.
+const PLAIN_SERVICE: &str = r#"<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:svc" targetNamespace="urn:svc">
+  <types><xs:schema targetNamespace="urn:svc" elementFormDefault="qualified">
+    <xs:element name="Ping"><xs:complexType><xs:sequence><xs:element name="v" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="PingResponse"><xs:complexType><xs:sequence><xs:element name="v" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+  </xs:schema></types>
+  <message name="PingIn"><part name="parameters" element="tns:Ping"/></message>
+  <message name="PingOut"><part name="parameters" element="tns:PingResponse"/></message>
+  <portType name="P"><operation name="Ping"><input message="tns:PingIn"/><output message="tns:PingOut"/></operation></portType>
+  <binding name="B" type="tns:P"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <operation name="Ping"><soap:operation soapAction="urn:svc/Ping"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>
+  </binding>
+  <service name="PingService"><port name="PingPort" binding="tns:B"><soap:address location="http://internal.example/ping"/></port></service>
+</definitions>"#;
+
+#[test]
+fn hostile_values_do_not_reach_the_upstream_or_the_wsdl() {
+    let dir = scratch();
+    write(&dir, "ping.wsdl", PLAIN_SERVICE);
+    let maps = dir.join("maps");
+    std::fs::create_dir_all(&maps).unwrap();
+    // Nothing listens upstream: any request that got through would be a
+    // Server fault, so Client faults prove the bridge stopped it.
+    write(
+        &maps,
+        "ping.yaml",
+        &format!(
+            "contract: ../ping.wsdl\nupstream:\n  base_url: http://127.0.0.1:{}/api\n  retries: 0\noperations:\n  Ping:\n    path: /items/{{v}}\n    headers:\n      X-V: \"{{v}}\"\n",
+            free_port()
+        ),
+    );
+    let bridge = start_bridge(&maps);
+    let facade = format!("{}/soap/PingService", bridge.url);
+    let ping = |v: &str| {
+        soap11(&format!(
+            r#"<p:Ping xmlns:p="urn:svc"><p:v>{v}</p:v></p:Ping>"#
+        ))
+    };
+    for (v, why) in [
+        ("..", "cannot address the service"),
+        (".", "cannot address the service"),
+        (
+            "a&#13;&#10;X-Evil: 1",
+            "characters an HTTP header cannot carry",
+        ),
+    ] {
+        let (code, xml) = post(&facade, "text/xml", None, ping(v));
+        assert_eq!(code, 500, "{v}: {xml}");
+        assert!(
+            xml.contains("<faultcode>soap:Client</faultcode>") && xml.contains(why),
+            "{v}: {xml}"
+        );
+    }
+    // A header for another actor is not ours to understand.
+    let other = ping("ok").replace(
+        "<soapenv:Body>",
+        r#"<soapenv:Header><x:H xmlns:x="urn:x" soapenv:actor="urn:someone-else" soapenv:mustUnderstand="1"/></soapenv:Header><soapenv:Body>"#,
+    );
+    let (_, xml) = post(&facade, "text/xml", None, other);
+    assert!(!xml.contains("MustUnderstand"), "{xml}");
+    assert!(xml.contains("connection failed"), "{xml}");
+    // A forged Host cannot inject markup into the served WSDL.
+    let mut s = std::net::TcpStream::connect(bridge.url.trim_start_matches("http://")).unwrap();
+    use std::io::{Read, Write};
+    s.write_all(b"GET /soap/PingService?wsdl HTTP/1.1\r\nHost: x\"/><evil a=\"\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(!answer.contains("<evil"), "{answer}");
+    assert!(!answer.contains("internal.example"), "{answer}");
+}

@@ -168,20 +168,42 @@ pub fn resolve_multirefs(
         return Ok(envelope.to_string());
     };
     let body = root.children[body_index].clone();
+    // Copies are bounded: shared references (one value referenced ten
+    // times, ten levels deep) would otherwise expand a 2 KB request into
+    // billions of elements.
+    let mut budget = limits.max_elements;
+    fn size(el: &Element) -> usize {
+        1 + el.children.iter().map(size).sum::<usize>()
+    }
+    fn charge(budget: &mut usize, n: usize) -> Result<(), TranslateError> {
+        *budget = budget.checked_sub(n).ok_or_else(|| {
+            TranslateError::Limit(
+                "resolving the multi-reference values would create too many elements".into(),
+            )
+        })?;
+        Ok(())
+    }
     let mut ids: HashMap<String, Element> = HashMap::new();
-    fn collect(el: &Element, ids: &mut HashMap<String, Element>) {
+    fn collect(
+        el: &Element,
+        ids: &mut HashMap<String, Element>,
+        budget: &mut usize,
+    ) -> Result<(), TranslateError> {
         if let Some(id) = el.attr("id") {
+            charge(budget, size(el))?;
             ids.insert(id.to_string(), el.clone());
         }
         for c in &el.children {
-            collect(c, ids);
+            collect(c, ids, budget)?;
         }
+        Ok(())
     }
-    collect(&body, &mut ids);
+    collect(&body, &mut ids, &mut budget)?;
     fn resolve(
         el: &mut Element,
         ids: &HashMap<String, Element>,
         stack: &mut Vec<String>,
+        budget: &mut usize,
     ) -> Result<(), TranslateError> {
         if let Some(href) = el.attr("href").map(str::to_string) {
             let id = href.trim_start_matches('#').to_string();
@@ -204,19 +226,20 @@ pub fn resolve_multirefs(
                     el.attrs.push(a.clone());
                 }
             }
+            charge(budget, size(target))?;
             el.children = target.children.clone();
             el.text = target.text.clone();
             // QName-valued attributes copied from the target resolve in its scope.
             el.scope = target.scope.clone();
             stack.push(id);
             for c in &mut el.children {
-                resolve(c, ids, stack)?;
+                resolve(c, ids, stack, budget)?;
             }
             stack.pop();
             return Ok(());
         }
         for c in &mut el.children {
-            resolve(c, ids, stack)?;
+            resolve(c, ids, stack, budget)?;
         }
         Ok(())
     }
@@ -227,7 +250,7 @@ pub fn resolve_multirefs(
         .retain(|c| c.attr("id").is_none() || c.attr("href").is_some());
     let mut stack = Vec::new();
     for c in &mut new_body.children {
-        resolve(c, &ids, &mut stack)?;
+        resolve(c, &ids, &mut stack, &mut budget)?;
     }
     root.children[body_index] = new_body;
     let mut out = String::with_capacity(envelope.len());

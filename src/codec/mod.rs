@@ -47,6 +47,9 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Stop collecting after this many contract violations.
     pub max_errors: usize,
+    /// Most elements an rpc/encoded message may have once its
+    /// multi-reference values are resolved (the one tree-built path).
+    pub max_elements: usize,
     /// JSON -> XML reads JSON up to this size whole, so its properties may
     /// come in any order; longer JSON is streamed and must list properties
     /// in schema order (see [`json_to_xml`]). Also the most JSON the
@@ -61,6 +64,7 @@ impl Default for Limits {
             max_text: 16 * 1024 * 1024,
             max_attributes: 256,
             max_errors: 100,
+            max_elements: 1_000_000,
             max_json: 64 * 1024 * 1024,
         }
     }
@@ -272,6 +276,7 @@ impl<'c> Codec<'c> {
             }
             let xml_limits = crate::xml::Limits {
                 max_depth: opts.limits.max_depth,
+                max_elements: opts.limits.max_elements,
                 ..crate::xml::Limits::default()
             };
             let resolved = message::resolve_multirefs(&text, &xml_limits)?;

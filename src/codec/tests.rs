@@ -808,3 +808,29 @@ fn undescribed_mixed_content_round_trips_verbatim() {
         "not a well-formed XML element",
     );
 }
+
+#[test]
+fn shared_multi_references_cannot_expand_without_bound() {
+    // a0 holds ten references to a1, a1 ten to a2, ...: 10^8 elements once
+    // resolved, from a request of a few kilobytes.
+    let mut refs = String::new();
+    for level in 0..8 {
+        let children: String = (0..10)
+            .map(|_| format!(r##"<y href="#a{}"/>"##, level + 1))
+            .collect();
+        refs.push_str(&format!(r#"<m id="a{level}">{children}</m>"#));
+    }
+    refs.push_str(r#"<m id="a8">leaf</m>"#);
+    let envelope = format!(
+        r##"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><op><p href="#a0"/></op>{refs}</s:Body></s:Envelope>"##
+    );
+    assert!(envelope.len() < 4096);
+    let limits = crate::xml::Limits {
+        max_elements: 100_000,
+        ..crate::xml::Limits::default()
+    };
+    let started = std::time::Instant::now();
+    let r = message::resolve_multirefs(&envelope, &limits);
+    assert!(matches!(r, Err(TranslateError::Limit(_))), "{r:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

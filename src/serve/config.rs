@@ -33,6 +33,8 @@ pub struct LimitsConfig {
     pub max_attributes: Option<usize>,
     /// `30s`, `500ms`.
     pub read_timeout: Option<String>,
+    /// Bytes of request bodies held by all requests together.
+    pub max_inflight: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -71,7 +71,7 @@ impl Fault {
                 s.push_str("<faultcode>soap:");
                 s.push_str(code);
                 s.push_str("</faultcode><faultstring>");
-                escape::text(&mut s, &self.reason);
+                escape::text(&mut s, &escape::xml_chars(&self.reason));
                 s.push_str("</faultstring>");
                 if let Some(d) = detail {
                     s.push_str("<detail>");
@@ -83,7 +83,7 @@ impl Fault {
                 s.push_str("<soap:Code><soap:Value>soap:");
                 s.push_str(code);
                 s.push_str(r#"</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">"#);
-                escape::text(&mut s, &self.reason);
+                escape::text(&mut s, &escape::xml_chars(&self.reason));
                 s.push_str("</soap:Text></soap:Reason>");
                 if let Some(d) = detail {
                     s.push_str("<soap:Detail>");
@@ -124,9 +124,9 @@ impl Fault {
         let mut s = format!(r#"<sb:errors xmlns:sb="{}">"#, SOAPBRIDGE_NS);
         for e in &self.errors {
             s.push_str(r#"<sb:error pointer=""#);
-            escape::attr(&mut s, &e.pointer);
+            escape::attr(&mut s, &escape::xml_chars(&e.pointer));
             s.push_str(r#"">"#);
-            escape::text(&mut s, &e.message);
+            escape::text(&mut s, &escape::xml_chars(&e.message));
             s.push_str("</sb:error>");
         }
         s.push_str("</sb:errors>");
@@ -159,6 +159,8 @@ mod tests {
         );
         assert_eq!(f.status(SoapVersion::V12), 400);
         crate::xml::parse(&v11, &crate::xml::Limits::default()).unwrap();
+        let odd = Fault::server("upstream said \u{1}\u{0}hi").envelope(SoapVersion::V11);
+        crate::xml::parse(&odd, &crate::xml::Limits::default()).unwrap();
         crate::xml::parse(&v12, &crate::xml::Limits::default()).unwrap();
     }
 }

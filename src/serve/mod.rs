@@ -40,6 +40,9 @@ pub struct ServeLimits {
     pub max_attributes: usize,
     /// Time for a client to send its request head, and again its body.
     pub read_timeout: std::time::Duration,
+    /// Request bytes held by all requests together; beyond it new bodies
+    /// are answered 503 at once rather than queued in memory.
+    pub max_inflight: usize,
 }
 
 impl Default for ServeLimits {
@@ -50,6 +53,7 @@ impl Default for ServeLimits {
             max_elements: 250_000,
             max_attributes: 128,
             read_timeout: std::time::Duration::from_secs(30),
+            max_inflight: 256 << 20,
         }
     }
 }
@@ -63,6 +67,20 @@ pub struct Entry {
     /// The body element a request for this operation carries.
     pub body: Option<QName>,
     pub route: Route,
+    /// WS-Addressing `Action` of the answer: the contract's, or the
+    /// WS-Addressing Metadata default (`{tns}/{portType}/{op}Response`).
+    pub reply_action: String,
+}
+
+/// The WS-Addressing Metadata 1.0 default action (section 4.4.4).
+fn default_action(port_type: &QName, message: &str) -> String {
+    let sep = if port_type.ns.starts_with("urn:") {
+        ':'
+    } else {
+        '/'
+    };
+    let ns = port_type.ns.trim_end_matches(sep);
+    format!("{ns}{sep}{}{sep}{message}", port_type.local)
 }
 
 /// One `wsdl:port` of the service: its operations in one SOAP version.
@@ -116,7 +134,20 @@ impl Facade {
                     crate::codec::message::layout(&op, true).ok()
                 };
                 let body = soap::body_name(c, &input);
+                let reply_action = op
+                    .output
+                    .as_ref()
+                    .and_then(|o| o.action.clone())
+                    .unwrap_or_else(|| {
+                        let name = op
+                            .output
+                            .as_ref()
+                            .and_then(|o| o.name.clone())
+                            .unwrap_or_else(|| format!("{}Response", op.name));
+                        default_action(&binding.port_type, &name)
+                    });
                 entries.push(Entry {
+                    reply_action,
                     route: route.clone(),
                     op,
                     version: v,
@@ -160,6 +191,8 @@ pub struct State {
     pub limits: ServeLimits,
     /// Peers whose `X-Forwarded-*` / `Forwarded` headers are believed.
     pub trusted_proxies: Vec<config::Cidr>,
+    /// KiB of request bodies in memory, across all requests.
+    pub inflight: tokio::sync::Semaphore,
 }
 
 /// Serves the mappings until the process is stopped (SIGINT/SIGTERM let
@@ -226,7 +259,9 @@ fn http_client(tls: &crate::mapping::UpstreamTls) -> std::io::Result<reqwest::Cl
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut b = reqwest::Client::builder()
         .tls_backend_rustls()
-        .pool_idle_timeout(std::time::Duration::from_secs(60));
+        .pool_idle_timeout(std::time::Duration::from_secs(60))
+        // A redirect would re-send mapped headers (credentials) elsewhere.
+        .redirect(reqwest::redirect::Policy::none());
     if let Some(ca) = &tls.ca_pem {
         for cert in reqwest::Certificate::from_pem_bundle(ca).map_err(std::io::Error::other)? {
             b = b.add_root_certificate(cert);
@@ -261,8 +296,11 @@ pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<Sta
     Ok(State {
         facades,
         client,
-        limits,
         trusted_proxies: config::Cidr::loopback(),
+        inflight: tokio::sync::Semaphore::new(
+            (limits.max_inflight >> 10).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        ),
+        limits,
     })
 }
 

@@ -43,6 +43,17 @@ pub fn body_name(c: &Contract, layout: &MessageLayout) -> Option<QName> {
     }
 }
 
+/// The `charset` parameter of the Content-Type, for bodies without an
+/// XML declaration that names their encoding.
+fn charset_of(req: &HttpRequest) -> Option<String> {
+    let ct = req.headers().get("content-type")?.to_str().ok()?;
+    ct.split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_string())
+}
+
 /// The SOAP version the Content-Type names, with the SOAP 1.2 `action`.
 fn version_of(req: &HttpRequest) -> Option<(SoapVersion, Option<String>)> {
     let ct = req.headers().get("content-type")?.to_str().ok()?;
@@ -99,7 +110,11 @@ pub async fn handle(
         return answer(SoapVersion::V11, &id, 415, f.envelope(SoapVersion::V11));
     };
     let mut body = web::BytesMut::new();
-    let deadline = tokio::time::Instant::now() + state.limits.read_timeout;
+    let mut permits = Vec::new();
+    let now = tokio::time::Instant::now();
+    let deadline = now
+        .checked_add(state.limits.read_timeout)
+        .unwrap_or(now + std::time::Duration::from_secs(86_400));
     loop {
         let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
             Ok(Some(chunk)) => chunk,
@@ -116,6 +131,17 @@ pub async fn handle(
             let f = Fault::client("the request body could not be read");
             return fault_answer(version, &id, &f);
         };
+        // Reserve the chunk's memory from the bridge-wide budget.
+        let kib = (chunk.len() as u32).div_ceil(1024);
+        match state.inflight.try_acquire_many(kib) {
+            Ok(p) => permits.push(p),
+            Err(_) => {
+                let f = Fault::server(
+                    "the bridge is busy: too many large requests in flight; retry later",
+                );
+                return answer(version, &id, 503, f.envelope(version));
+            }
+        }
         if body.len() + chunk.len() > state.limits.max_body {
             let f = Fault::client(format!(
                 "the request body is larger than {} bytes",
@@ -205,7 +231,8 @@ async fn process<'f>(
     body: &[u8],
     ctx: &mut Ctx<'f>,
 ) -> Result<Reply, Fault> {
-    let text = crate::xml::charset::decode(body, None)
+    let hint = charset_of(req);
+    let text = crate::xml::charset::decode(body, hint.as_deref())
         .map_err(|e| Fault::client(format!("the request is not readable text: {e}")))?;
     let limits = crate::xml::Limits {
         max_bytes: state.limits.max_body,
@@ -243,6 +270,7 @@ async fn process<'f>(
         limits: crate::codec::Limits {
             max_depth: state.limits.max_depth,
             max_attributes: state.limits.max_attributes,
+            max_elements: state.limits.max_elements,
             ..crate::codec::Limits::default()
         },
         ..Options::default()
@@ -279,16 +307,22 @@ async fn process<'f>(
         .json_to_envelope(output, answer_text.as_slice(), Vec::new(), &opts)
         .map_err(|e| match e {
             TranslateError::Invalid(errors) => {
+                // Where, not what: the values are the upstream's data.
+                for e in &errors {
+                    tracing::warn!(request_id = %id, pointer = %e.pointer, error = %e.message, "the upstream answer breaks the contract");
+                }
+                let pointers: Vec<&str> = errors.iter().take(5).map(|e| e.pointer.as_str()).collect();
                 let mut f = Fault::server(format!(
-                    "the upstream answer breaks the contract: {}",
-                    errors
-                        .iter()
-                        .take(5)
-                        .map(|e| e.to_string())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    "the upstream answer breaks the contract at {}",
+                    pointers.join(", ")
                 ));
-                f.errors = errors;
+                f.errors = errors
+                    .iter()
+                    .map(|e| crate::codec::FieldError {
+                        pointer: e.pointer.clone(),
+                        message: "the upstream's value here breaks the contract".into(),
+                    })
+                    .collect();
                 f
             }
             _ => Fault::server("the upstream answer could not be translated"),
@@ -385,6 +419,22 @@ fn must_understand(
         return Ok(());
     };
     for block in &header.children {
+        // Only blocks meant for this node: no actor/role, or next/ultimate receiver.
+        let aimed_at_us = match version {
+            SoapVersion::V11 => block
+                .attr_ns(env_ns, "actor")
+                .is_none_or(|a| a.trim() == "http://schemas.xmlsoap.org/soap/actor/next"),
+            SoapVersion::V12 => block.attr_ns(env_ns, "role").is_none_or(|r| {
+                matches!(
+                    r.trim(),
+                    "http://www.w3.org/2003/05/soap-envelope/role/next"
+                        | "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
+                )
+            }),
+        };
+        if !aimed_at_us {
+            continue;
+        }
         let mu = block.attr_ns(env_ns, "mustUnderstand").map(str::trim);
         let required = match version {
             SoapVersion::V11 => mu == Some("1"),
@@ -433,19 +483,7 @@ impl Addressing {
             .child(ns, "MessageID")
             .map(|m| m.text.trim().to_string())
             .filter(|m| !m.is_empty());
-        let input_action = entry
-            .op
-            .input
-            .as_ref()
-            .and_then(|i| i.action.clone())
-            .or_else(|| entry.op.soap_action.clone())
-            .unwrap_or_default();
-        let reply_action = entry
-            .op
-            .output
-            .as_ref()
-            .and_then(|o| o.action.clone())
-            .unwrap_or_else(|| format!("{input_action}Response"));
+        let reply_action = entry.reply_action.clone();
         Some(Addressing {
             ns,
             message_id,

@@ -32,6 +32,14 @@ fn fill(t: &Template, message: &serde_json::Value, segment: bool) -> Result<Stri
                     )));
                 };
                 if segment {
+                    // `.` and `..` would be resolved as dot segments (even
+                    // percent-encoded), climbing out of the base URL.
+                    if matches!(v.as_str(), "" | "." | "..") {
+                        let pointer = format!("/{}", f.replace('.', "/"));
+                        return Err(Fault::client(format!(
+                            "{pointer}: `{v}` cannot address the service (an empty or dot path segment)"
+                        )));
+                    }
                     s.extend(url::form_urlencoded::byte_serialize(v.as_bytes()).map(|x| {
                         // A path segment: spaces as %20, not `+`.
                         if x == "+" { "%20" } else { x }
@@ -54,6 +62,35 @@ fn query_values(t: &Template, message: &serde_json::Value) -> Vec<String> {
         return items.iter().filter_map(scalar).collect();
     }
     fill(t, message, false).into_iter().collect()
+}
+
+/// The largest upstream answer read (a fast or broken upstream must not
+/// fill the bridge's memory).
+const MAX_ANSWER: usize = 64 << 20;
+
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Fault> {
+    let too_big = || Fault::server(format!("the upstream answer is larger than {cap} bytes"));
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_big());
+    }
+    let mut out = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => {
+                if out.len() + c.len() > cap {
+                    return Err(too_big());
+                }
+                out.extend_from_slice(&c);
+            }
+            Ok(None) => return Ok(out),
+            Err(e) if e.is_timeout() => {
+                return Err(Fault::server(
+                    "the upstream service did not finish its answer in time",
+                ));
+            }
+            Err(_) => return Err(Fault::server("the upstream answer could not be read")),
+        }
+    }
 }
 
 /// Calls the upstream for one request; `Ok` is its JSON answer (2xx).
@@ -113,6 +150,12 @@ pub async fn call(
         }
         for (k, t) in &route.headers {
             if let Ok(v) = fill(t, message, false) {
+                // CR, LF and other control characters cannot be sent in a header.
+                if reqwest::header::HeaderValue::from_str(&v).is_err() {
+                    return Err(Fault::client(format!(
+                        "the value for header `{k}` has characters an HTTP header cannot carry"
+                    )));
+                }
                 rb = rb.header(k.as_str(), v);
             }
         }
@@ -165,13 +208,7 @@ pub async fn call(
         }
     })?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| {
-        if e.is_timeout() {
-            Fault::server("the upstream service did not finish its answer in time")
-        } else {
-            Fault::server("the upstream answer could not be read")
-        }
-    })?;
+    let bytes = read_capped(resp, MAX_ANSWER).await?;
     let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
     if (200..300).contains(&status) {
         if entry.output.is_none() {

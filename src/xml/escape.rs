@@ -4,6 +4,24 @@
 //! normalized away by the reader), and in attributes so are tab and newline
 //! (attribute-value normalization would turn them into spaces).
 
+/// `t` with the characters XML 1.0 cannot carry at all (control
+/// characters other than tab, newline and carriage return; U+FFFE, U+FFFF)
+/// replaced by U+FFFD, for text that did not come from a parsed document
+/// (an upstream's error message, say).
+pub fn xml_chars(t: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+    };
+    if t.chars().any(bad) {
+        t.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        t.into()
+    }
+}
+
 /// Appends `t` escaped for element content.
 pub fn text(out: &mut String, t: &str) {
     for c in t.chars() {

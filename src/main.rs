@@ -149,9 +149,11 @@ enum Command {
         /// Which flow: soap-to-rest (a SOAP facade in front of a REST service).
         #[arg(long, value_parser = ["soap-to-rest", "rest-to-soap"])]
         flow: String,
-        /// The REST service's base URL.
-        #[arg(long, default_value = "http://127.0.0.1:8090")]
-        upstream: String,
+        /// soap-to-rest: the REST service's base URL [default:
+        /// http://127.0.0.1:8090]. rest-to-soap: the SOAP backend's URL
+        /// [default: the port's soap:address].
+        #[arg(long)]
+        upstream: Option<String>,
         /// The service, when the contract has several.
         #[arg(long)]
         service: Option<String>,
@@ -396,12 +398,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             contract,
         } => {
-            if flow != "soap-to-rest" {
-                anyhow::bail!(
-                    "--flow {flow} is not built yet (the REST facade is its own issue); use soap-to-rest"
-                );
+            if let Some(u) = &upstream {
+                url::Url::parse(u).with_context(|| format!("--upstream {u}"))?;
             }
-            url::Url::parse(&upstream).with_context(|| format!("--upstream {upstream}"))?;
             let c = match load(&wsdl, &contract)? {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
@@ -419,12 +418,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .unwrap_or(Path::new("."));
             let contract_ref = relative_to(&wsdl, base);
-            let yaml = soapbridge::scaffold::soap_to_rest(
-                &c,
-                &contract_ref,
-                service.as_deref(),
-                &upstream,
-            )
+            let yaml = if flow == "rest-to-soap" {
+                soapbridge::scaffold::rest_to_soap(
+                    &c,
+                    &contract_ref,
+                    service.as_deref(),
+                    upstream.as_deref(),
+                )
+            } else {
+                let upstream = upstream.as_deref().unwrap_or("http://127.0.0.1:8090");
+                soapbridge::scaffold::soap_to_rest(&c, &contract_ref, service.as_deref(), upstream)
+            }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             match output {
                 Some(o) => {

@@ -30,7 +30,16 @@ pub struct MappingFile {
     pub service: Option<String>,
     /// Where the SOAP facade is served; `/soap/{ServiceName}` by default.
     pub path: Option<String>,
+    /// Required for soap-to-rest; rest-to-soap defaults to the port's address.
+    #[serde(default)]
     pub upstream: UpstreamFile,
+    /// rest-to-soap: the `wsdl:port` whose binding and address the backend
+    /// calls use; the service's first SOAP port by default.
+    pub port: Option<String>,
+    /// rest-to-soap: JSON properties the contract does not know are
+    /// refused (the default) or, with `true`, passed over.
+    #[serde(default)]
+    pub ignore_unknown_fields: bool,
     /// Per operation, by the contract's operation name.
     #[serde(default)]
     pub operations: IndexMap<String, OperationFile>,
@@ -39,15 +48,20 @@ pub struct MappingFile {
 #[derive(Debug, Default, Deserialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flow {
+    /// A SOAP facade in front of a REST service (flow A).
     #[default]
     SoapToRest,
+    /// A REST facade in front of a SOAP backend (flow B).
+    RestToSoap,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpstreamFile {
-    /// `http(s)://host:port/prefix`: operation paths are appended to it.
-    pub base_url: String,
+    /// soap-to-rest: `http(s)://host:port/prefix`, operation paths are
+    /// appended to it. rest-to-soap: the SOAP endpoint, the port's
+    /// `soap:address` by default.
+    pub base_url: Option<String>,
     /// Per call, e.g. `10s` or `500ms`; 30 s by default.
     pub timeout: Option<String>,
     /// Retries of idempotent calls (GET, PUT, DELETE) after a refused
@@ -350,6 +364,10 @@ pub struct Mapping {
     pub service: String,
     pub path: String,
     pub base_url: url::Url,
+    pub flow: Flow,
+    /// rest-to-soap: the port the backend calls use.
+    pub port: Option<String>,
+    pub ignore_unknown_fields: bool,
     /// By operation name; every SOAP operation of the service has one.
     pub routes: HashMap<String, Route>,
     /// TLS and proxy settings for the upstream, read and checked at load.
@@ -509,7 +527,30 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             ),
         })]);
     };
-    let base_url = match url::Url::parse(&parsed.upstream.base_url) {
+    let port_address = services_port_address(&contract, service, parsed.port.as_deref());
+    let base_text = match (&parsed.upstream.base_url, parsed.flow) {
+        (Some(b), _) => b.clone(),
+        (None, Flow::RestToSoap) => match &port_address {
+            Ok(Some(a)) => a.clone(),
+            _ => {
+                errors.push(invalid(
+                    "upstream.base_url: the port has no soap:address; give the backend's URL"
+                        .into(),
+                ));
+                "http://invalid.invalid".into()
+            }
+        },
+        (None, Flow::SoapToRest) => {
+            errors.push(invalid(
+                "upstream.base_url: required for soap-to-rest".into(),
+            ));
+            "http://invalid.invalid".into()
+        }
+    };
+    if let Err(e) = &port_address {
+        errors.push(invalid(format!("port: {e}")));
+    }
+    let base_url = match url::Url::parse(&base_text) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         Ok(u) => {
             errors.push(invalid(format!(
@@ -595,6 +636,18 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     for op in &ops {
         let of = parsed.operations.get(&op.name).unwrap_or(&empty);
         let at = |what: &str| format!("operations.{}.{what}", op.name);
+        if parsed.flow == Flow::RestToSoap
+            && (of.method.is_some()
+                || of.path.is_some()
+                || !of.query.is_empty()
+                || !of.headers.is_empty())
+        {
+            errors.push(invalid(format!(
+                "{}: resource-style REST routes (method, path, query, headers) are not built yet for rest-to-soap; every operation is POST {{path}}/{}",
+                at("method"),
+                op.name
+            )));
+        }
         let method = of
             .method
             .clone()
@@ -706,6 +759,12 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                     }
                 )));
             }
+            if parsed.flow == Flow::RestToSoap && matches!(r.status, StatusMatch::Class(_)) {
+                errors.push(invalid(format!(
+                    "{}: a rest-to-soap rule answers one HTTP status: give a code, not a class",
+                    at("faults")
+                )));
+            }
             if let StatusMatch::Class(c) = &r.status
                 && !(c.len() == 3
                     && c.to_ascii_lowercase().ends_with("xx")
@@ -717,7 +776,10 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 )));
             }
         }
-        let idempotent = matches!(method.as_str(), "GET" | "PUT" | "DELETE");
+        // rest-to-soap: a SOAP call is a POST; only an operation the mapping
+        // marks with `retries` is repeated.
+        let idempotent =
+            parsed.flow == Flow::SoapToRest && matches!(method.as_str(), "GET" | "PUT" | "DELETE");
         let retries = of
             .retries
             .unwrap_or(if idempotent { default_retries } else { 0 });
@@ -739,10 +801,10 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             },
         );
     }
-    let path = parsed
-        .path
-        .clone()
-        .unwrap_or_else(|| format!("/soap/{}", service.name.local));
+    let path = parsed.path.clone().unwrap_or_else(|| match parsed.flow {
+        Flow::SoapToRest => format!("/soap/{}", service.name.local),
+        Flow::RestToSoap => format!("/api/{}", service.name.local),
+    });
     if !path.starts_with('/') {
         errors.push(invalid(format!("path: `{path}` must start with `/`")));
     }
@@ -756,6 +818,9 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         service,
         path,
         base_url,
+        flow: parsed.flow,
+        port: parsed.port.clone(),
+        ignore_unknown_fields: parsed.ignore_unknown_fields,
         routes,
         tls,
     })
@@ -855,6 +920,32 @@ fn key_position(text: &str, path: &str) -> Option<(u64, u64)> {
         from = i + 1;
     }
     found
+}
+
+/// The address of the named port (or the service's first SOAP port).
+fn services_port_address(
+    c: &Contract,
+    service: &crate::wsdl::model::Service,
+    port: Option<&str>,
+) -> Result<Option<String>, String> {
+    let soap_port = |p: &&crate::wsdl::model::Port| {
+        c.binding(&p.binding)
+            .is_some_and(|b| matches!(b.protocol, crate::wsdl::model::Protocol::Soap(_)))
+    };
+    match port {
+        Some(name) => service
+            .ports
+            .iter()
+            .filter(soap_port)
+            .find(|p| p.name == name)
+            .map(|p| p.address.clone())
+            .ok_or_else(|| format!("the service has no SOAP port `{name}`")),
+        None => Ok(service
+            .ports
+            .iter()
+            .find(soap_port)
+            .and_then(|p| p.address.clone())),
+    }
 }
 
 /// The SOAP operations of a service, over all its SOAP ports, once each by name.

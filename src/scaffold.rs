@@ -132,6 +132,90 @@ fn yaml_str(s: &str) -> String {
     }
 }
 
+/// The YAML of a rest-to-soap mapping: `POST /api/{Service}/{Operation}`
+/// for every operation, calling the backend at `upstream` or, without it,
+/// at the address the contract's port gives.
+pub fn rest_to_soap(
+    c: &Contract,
+    contract_ref: &Path,
+    service: Option<&str>,
+    upstream: Option<&str>,
+) -> Result<String, ScaffoldError> {
+    let services: Vec<_> = c
+        .services()
+        .filter(|s| !soap_operations(c, s).is_empty())
+        .collect();
+    let names = || {
+        services
+            .iter()
+            .map(|s| s.name.local.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let svc = match service {
+        Some(n) => services
+            .iter()
+            .find(|s| s.name.local == n)
+            .ok_or_else(|| ScaffoldError::NoSuchService(n.into(), names()))?,
+        None => match services.as_slice() {
+            [one] => one,
+            [] => return Err(ScaffoldError::NoSoapService),
+            _ => return Err(ScaffoldError::SeveralServices(names())),
+        },
+    };
+    let mut y = String::new();
+    let _ = writeln!(
+        y,
+        "# soapbridge mapping: REST facade for SOAP service {} (JSON in, JSON out).",
+        svc.name.local
+    );
+    let _ = writeln!(
+        y,
+        "# Written by `soapbridge scaffold`; works as is. Reference: mappings/README.md"
+    );
+    let _ = writeln!(y, "contract: {}", yaml_str(&contract_ref.to_string_lossy()));
+    let _ = writeln!(y, "flow: rest-to-soap");
+    if c.services().count() > 1 {
+        let _ = writeln!(y, "service: {}", yaml_str(&svc.name.local));
+    }
+    let _ = writeln!(y, "path: {}", yaml_str(&format!("/api/{}", svc.name.local)));
+    match upstream {
+        Some(u) => {
+            let _ = writeln!(y, "upstream:\n  base_url: {}\n  timeout: 30s", yaml_str(u));
+        }
+        None => {
+            let address = svc
+                .ports
+                .iter()
+                .find_map(|p| p.address.clone())
+                .unwrap_or_default();
+            let _ = writeln!(y, "upstream:");
+            let _ = writeln!(y, "  # base_url: the port's soap:address, {address}");
+            let _ = writeln!(y, "  timeout: 30s");
+        }
+    }
+    let _ = writeln!(y, "operations:");
+    for op in soap_operations(c, svc) {
+        let _ = writeln!(
+            y,
+            "  {}:            # POST /api/{}/{}",
+            yaml_str(&op.name),
+            svc.name.local,
+            op.name
+        );
+        let _ = writeln!(y, "    timeout: 30s");
+        for f in op.faults.iter().filter(|f| f.element.is_some()) {
+            let _ = writeln!(
+                y,
+                "    # faults:                 # answer {} with another status than 400/502",
+                f.name
+            );
+            let _ = writeln!(y, "    #   - status: 404\n    #     fault: {}", f.name);
+        }
+    }
+    Ok(y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::yaml_str;

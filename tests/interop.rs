@@ -171,3 +171,102 @@ fn node_soap_calls_every_shipped_operation_through_the_bridge() {
     assert!(out.contains("0 failed"), "{out}");
     assert_eq!(out.matches("ok    ").count(), 10, "{out}");
 }
+
+/// A real legacy SOAP server (python spyne) behind the REST facade: the
+/// bridge is configured from spyne's own served WSDL, and every operation
+/// is called with JSON; the answers are checked field by field, exactly
+/// (decimals keep their digits).
+#[test]
+fn spyne_behind_the_rest_facade() {
+    use std::io::BufRead;
+    let mut child = Command::new(python())
+        .arg(root().join("scripts/peers/spyne_backend.py"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start spyne");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _spyne = Kill(child);
+    let port: u16 = line.trim().parse().expect("spyne's port");
+    let wsdl = crate::serve::http()
+        .get(format!("http://127.0.0.1:{port}/?wsdl"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let dir = scratch();
+    write(&dir, "shop.wsdl", &wsdl);
+    // The mapping is scaffolded and used unedited; the backend's address
+    // comes from spyne's WSDL itself.
+    let scaffold = soapbridge(&[
+        "scaffold",
+        dir.join("shop.wsdl").to_str().unwrap(),
+        "--flow",
+        "rest-to-soap",
+        "-o",
+        dir.join("shop.yaml").to_str().unwrap(),
+    ]);
+    assert!(scaffold.status.success(), "{}", stderr(&scaffold));
+    let bridge = crate::serve::start_serve(&["--mappings", dir.to_str().unwrap()], &[]);
+    let call = |op: &str, body: &str| {
+        let r = crate::serve::http()
+            .post(format!("{}/api/Shop/{op}", bridge.url))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    assert_eq!(
+        call("Hello", r#"{"name":"Ann"}"#),
+        (200, r#"{"HelloResult":"Hello Ann"}"#.into())
+    );
+    assert_eq!(
+        call(
+            "Total",
+            r#"{"items":{"Item":[{"sku":"A","qty":2,"price":1.25},{"sku":"B","qty":3,"price":0.10}]}}"#
+        ),
+        (200, r#"{"TotalResult":2.80}"#.into())
+    );
+    assert_eq!(
+        call("Lookup", r#"{"sku":"PUMP-00042"}"#),
+        (
+            200,
+            r#"{"LookupResult":{"sku":"PUMP-00042","qty":40,"price":149.90}}"#.into()
+        )
+    );
+    assert_eq!(
+        call("Echo", r#"{"note":"x","count":3}"#),
+        (200, r#"{"note":"x","count":3}"#.into())
+    );
+    let (code, body) = call("Hello", r#"{"name":"fail"}"#);
+    assert_eq!(code, 400, "{body}");
+    let p: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(p["type"], "urn:soapbridge:problem:soap-fault");
+    assert_eq!(p["title"], "the name `fail` is refused");
+    assert!(
+        p["fault"]["code"]
+            .as_str()
+            .unwrap()
+            .ends_with("Client.BadName"),
+        "{body}"
+    );
+    let (code, body) = call("Lookup", r#"{"sku":"NOPE"}"#);
+    assert_eq!(code, 400, "{body}");
+    // Invalid input never reaches spyne.
+    let (code, body) = call(
+        "Total",
+        r#"{"items":{"Item":[{"sku":"A","qty":"two","price":1}]}}"#,
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains(r#""pointer":"/items/Item/0/qty""#), "{body}");
+}

@@ -177,7 +177,7 @@ fn start_bridge(mappings: &Path) -> Bridge {
 }
 
 /// A blocking HTTP client (rustls with ring, as the bridge uses).
-fn http() -> reqwest::blocking::Client {
+pub(crate) fn http() -> reqwest::blocking::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::blocking::Client::builder()
         .tls_backend_rustls()
@@ -193,7 +193,12 @@ fn soap11(body: &str) -> String {
     )
 }
 
-fn post(url: &str, content_type: &str, action: Option<&str>, body: String) -> (u16, String) {
+pub(crate) fn post(
+    url: &str,
+    content_type: &str,
+    action: Option<&str>,
+    body: String,
+) -> (u16, String) {
     let mut rb = http()
         .post(url)
         .header("Content-Type", content_type)
@@ -557,7 +562,12 @@ fn envelope(v12: bool, sample: &Path) -> String {
 }
 
 pub(crate) fn start_serve(args: &[&str], env: &[(&str, String)]) -> Bridge {
-    let port = free_port();
+    start_serve_on(free_port(), args, env)
+}
+
+/// [`start_serve`] on a port chosen by the caller (for mappings that call
+/// the bridge itself).
+pub(crate) fn start_serve_on(port: u16, args: &[&str], env: &[(&str, String)]) -> Bridge {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_soapbridge"));
     cmd.arg("serve")
         .args(args)

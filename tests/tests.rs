@@ -6,6 +6,7 @@ mod cli;
 mod convert;
 #[cfg(feature = "interop")]
 mod interop;
+mod rest;
 mod roundtrip;
 mod serve;
 mod util;

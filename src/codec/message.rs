@@ -347,3 +347,12 @@ fn serialize(
     out.push_str(&name);
     out.push('>');
 }
+
+/// One element of a parsed tree as a standalone document, every namespace
+/// it uses declared on it (a SOAP fault's detail element, say).
+pub fn element_to_xml(el: &crate::xml::Element) -> String {
+    let mut out = String::new();
+    let mut prefixes: Vec<(String, String)> = Vec::new();
+    serialize(el, &mut out, &mut prefixes, true);
+    out
+}

@@ -7,9 +7,12 @@
 //! message JSON, [`upstream`] makes the REST call the mapping describes,
 //! and the answer is encoded back into the output message or a [`fault`].
 
+pub mod body;
 pub mod config;
 pub mod fault;
 pub mod metrics;
+pub mod problem;
+pub mod rest;
 pub mod soap;
 pub mod upstream;
 pub mod wsdl;
@@ -328,6 +331,30 @@ fn app(
         )
         .route("/metrics", web::get().to(render_metrics));
     for (i, f) in state.facades.iter().enumerate() {
+        if f.mapping.flow == crate::mapping::Flow::RestToSoap {
+            // The port named by the mapping, else the first SOAP port.
+            let j = f
+                .mapping
+                .port
+                .as_ref()
+                .and_then(|n| f.ports.iter().position(|p| p.name == *n))
+                .unwrap_or(0);
+            let Some(port) = f.ports.get(j) else {
+                continue;
+            };
+            for (k, e) in port.entries.iter().enumerate() {
+                app = app.service(
+                    web::resource(format!("{}/{}", f.mapping.path, e.op.name))
+                        .app_data(web::Data::new(rest::RestEndpoint {
+                            facade: i,
+                            port: j,
+                            entry: k,
+                        }))
+                        .route(web::post().to(rest::handle)),
+                );
+            }
+            continue;
+        }
         app = app.service(
             web::resource(f.mapping.path.as_str())
                 .app_data(web::Data::new(Endpoint {

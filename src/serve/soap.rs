@@ -1,7 +1,6 @@
 //! One SOAP request: receive, decode, dispatch, validate, call, encode.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::fault::{Fault, Party};
 use super::{Endpoint, Entry, Facade, State};
@@ -97,7 +96,7 @@ fn fault_answer(v: SoapVersion, id: &str, f: &Fault) -> HttpResponse {
 
 pub async fn handle(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<State>,
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
@@ -109,48 +108,18 @@ pub async fn handle(
         );
         return answer(SoapVersion::V11, &id, 415, f.envelope(SoapVersion::V11));
     };
-    let mut body = web::BytesMut::new();
-    let mut permits = Vec::new();
-    let now = tokio::time::Instant::now();
-    let deadline = now
-        .checked_add(state.limits.read_timeout)
-        .unwrap_or(now + std::time::Duration::from_secs(86_400));
-    loop {
-        let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(_) => {
-                let f = Fault::client(format!(
-                    "the request body did not arrive within {} s",
-                    state.limits.read_timeout.as_secs()
-                ));
-                return answer(version, &id, 408, f.envelope(version));
-            }
-        };
-        let Ok(chunk) = chunk else {
-            let f = Fault::client("the request body could not be read");
-            return fault_answer(version, &id, &f);
-        };
-        // Reserve the chunk's memory from the bridge-wide budget.
-        let kib = (chunk.len() as u32).div_ceil(1024);
-        match state.inflight.try_acquire_many(kib) {
-            Ok(p) => permits.push(p),
-            Err(_) => {
-                let f = Fault::server(
-                    "the bridge is busy: too many large requests in flight; retry later",
-                );
-                return answer(version, &id, 503, f.envelope(version));
-            }
+    let body = match super::body::read(payload, &state).await {
+        Ok(b) => b,
+        Err(e) => {
+            let f = if e.client {
+                Fault::client(e.message)
+            } else {
+                Fault::server(e.message)
+            };
+            return answer(version, &id, e.status, f.envelope(version));
         }
-        if body.len() + chunk.len() > state.limits.max_body {
-            let f = Fault::client(format!(
-                "the request body is larger than {} bytes",
-                state.limits.max_body
-            ));
-            return answer(version, &id, 413, f.envelope(version));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    };
+    let body = &body.bytes;
     let started = std::time::Instant::now();
     let mut ctx = Ctx::default();
     let result = process(
@@ -161,7 +130,7 @@ pub async fn handle(
         &id,
         version,
         action,
-        &body,
+        body,
         &mut ctx,
     )
     .await;

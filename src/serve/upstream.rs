@@ -66,9 +66,9 @@ fn query_values(t: &Template, message: &serde_json::Value) -> Vec<String> {
 
 /// The largest upstream answer read (a fast or broken upstream must not
 /// fill the bridge's memory).
-const MAX_ANSWER: usize = 64 << 20;
+pub(super) const MAX_ANSWER: usize = 64 << 20;
 
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Fault> {
+pub(super) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Fault> {
     let too_big = || Fault::server(format!("the upstream answer is larger than {cap} bytes"));
     if resp.content_length().is_some_and(|n| n > cap as u64) {
         return Err(too_big());

@@ -1,0 +1,396 @@
+//! The REST facade (flow B): JSON in, a SOAP call to the backend, JSON out.
+//!
+//! `POST {path}/{Operation}` takes the operation's input message JSON (the
+//! design's "Message JSON"), validates it while writing the SOAP envelope
+//! for the port's binding (SOAP 1.1 or 1.2, wrapped, bare or rpc), calls
+//! the backend, and answers with the output message JSON. SOAP faults and
+//! transport failures become `application/problem+json`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::problem::Problem;
+use super::{Entry, Facade, State};
+use crate::codec::{FieldError, Options, TranslateError};
+use crate::wsdl::model::SoapVersion;
+
+/// Problems are boxed: a request's error path is rare, its value large.
+type Fail = Box<Problem>;
+
+/// Which facade and operation a REST route serves.
+pub struct RestEndpoint {
+    pub facade: usize,
+    pub port: usize,
+    pub entry: usize,
+}
+
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+    endpoint: web::Data<RestEndpoint>,
+) -> HttpResponse {
+    let id = super::soap::request_id(&req);
+    let facade = &state.facades[endpoint.facade];
+    let entry = &facade.ports[endpoint.port].entries[endpoint.entry];
+    let instance = req.path().to_string();
+    let started = std::time::Instant::now();
+    let result = process(&state, facade, entry, &req, &id, payload).await;
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(p) if p.status < 500 => "client_error",
+        Err(_) => "backend_error",
+    };
+    super::metrics::request(
+        &facade.mapping.service,
+        &entry.op.name,
+        outcome,
+        started.elapsed().as_secs_f64(),
+    );
+    let response = match result {
+        Ok(Some(json)) => HttpResponse::Ok()
+            .insert_header(("X-Request-Id", id.clone()))
+            .content_type("application/json")
+            .body(json),
+        Ok(None) => HttpResponse::Accepted()
+            .insert_header(("X-Request-Id", id.clone()))
+            .finish(),
+        Err(p) => (*p).respond(&instance, &id),
+    };
+    tracing::info!(
+        request_id = %id,
+        path = %instance,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rest request"
+    );
+    response
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+}
+
+/// `Ok(Some(json))` for an answer, `Ok(None)` for a one-way operation.
+async fn process(
+    state: &State,
+    facade: &Facade,
+    entry: &Entry,
+    req: &HttpRequest,
+    id: &str,
+    payload: web::Payload,
+) -> Result<Option<String>, Fail> {
+    if !is_json(req) {
+        return Err(
+            Problem::new(415, "unsupported-media-type", "Unsupported Media Type")
+                .detail("send the operation's input message as application/json")
+                .into(),
+        );
+    }
+    let body = super::body::read(payload, state).await.map_err(|e| {
+        let slug = match e.status {
+            413 => "too-large",
+            408 => "timeout",
+            503 => "busy",
+            _ => "bad-request",
+        };
+        Problem::new(e.status, slug, "The request body was not accepted").detail(e.message)
+    })?;
+    // Validate and write the envelope; the backend never sees invalid data.
+    let opts = Options {
+        ignore_unknown: facade.mapping.ignore_unknown_fields,
+        limits: crate::codec::Limits {
+            max_depth: state.limits.max_depth,
+            max_json: state.limits.max_body,
+            ..crate::codec::Limits::default()
+        },
+        ..Options::default()
+    };
+    let envelope = facade
+        .codec
+        .json_to_envelope(&entry.input, &body.bytes[..], Vec::new(), &opts)
+        .map_err(|e| match e {
+            TranslateError::Invalid(errors) => {
+                let mut p = Problem::new(400, "invalid-request", "The request breaks the contract")
+                    .detail(format!(
+                        "{} error{} in the {} input message",
+                        errors.len(),
+                        if errors.len() == 1 { "" } else { "s" },
+                        entry.op.name
+                    ));
+                p.errors = errors;
+                p
+            }
+            TranslateError::Json {
+                line,
+                column,
+                detail,
+            } => Problem::new(400, "invalid-json", "The request is not valid JSON")
+                .detail(format!("line {line}, column {column}: {detail}")),
+            TranslateError::Limit(m) => {
+                Problem::new(413, "too-large", "The request is too large").detail(m)
+            }
+            other => Problem::new(400, "invalid-request", "The request cannot be translated")
+                .detail(other.to_string()),
+        })?;
+    drop(body);
+    let answer = call_backend(state, facade, entry, req, id, envelope).await?;
+    interpret(state, facade, entry, id, answer)
+}
+
+/// The backend's HTTP answer.
+struct BackendAnswer {
+    status: u16,
+    body: Vec<u8>,
+    content_type: Option<String>,
+}
+
+async fn call_backend(
+    state: &State,
+    facade: &Facade,
+    entry: &Entry,
+    req: &HttpRequest,
+    id: &str,
+    envelope: Vec<u8>,
+) -> Result<BackendAnswer, Fail> {
+    let route = &entry.route;
+    let action = entry.op.soap_action.clone().unwrap_or_default();
+    let content_type = match entry.version {
+        SoapVersion::V11 => "text/xml; charset=utf-8".to_string(),
+        SoapVersion::V12 if action.is_empty() => "application/soap+xml; charset=utf-8".to_string(),
+        SoapVersion::V12 => format!("application/soap+xml; charset=utf-8; action=\"{action}\""),
+    };
+    let client = facade.client.as_ref().unwrap_or(&state.client);
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    let result = loop {
+        let mut rb = client
+            .post(facade.mapping.base_url.clone())
+            .timeout(route.timeout)
+            .header("Content-Type", content_type.as_str())
+            .header("X-Request-Id", id)
+            .body(envelope.clone());
+        if entry.version == SoapVersion::V11 {
+            rb = rb.header("SOAPAction", format!("\"{action}\""));
+        }
+        if let Some(tp) = req
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+        {
+            rb = rb.header("traceparent", tp);
+        }
+        let r = rb.send().await;
+        let retry = match &r {
+            Err(e) => e.is_connect() || e.is_timeout(),
+            Ok(resp) => matches!(resp.status().as_u16(), 502..=504),
+        };
+        if retry && attempt < route.retries {
+            let pause = route.backoff.saturating_mul(1 << attempt.min(10));
+            attempt += 1;
+            tokio::time::sleep(pause).await;
+            continue;
+        }
+        break r;
+    };
+    super::metrics::upstream(
+        &facade.mapping.service,
+        &entry.op.name,
+        result.as_ref().ok().map(|r| r.status().as_u16()),
+        started.elapsed().as_secs_f64(),
+    );
+    let resp = result.map_err(|e| {
+        tracing::warn!(request_id = %id, error = %e, "backend call failed");
+        if e.is_timeout() {
+            super::metrics::upstream_error(&facade.mapping.service, "timeout");
+            Problem::new(
+                504,
+                "backend-timeout",
+                "The SOAP backend did not answer in time",
+            )
+            .detail(format!("no answer within {} ms", route.timeout.as_millis()))
+        } else if e.is_connect() {
+            super::metrics::upstream_error(&facade.mapping.service, "connect");
+            Problem::new(
+                503,
+                "backend-unavailable",
+                "The SOAP backend is unavailable",
+            )
+        } else {
+            super::metrics::upstream_error(&facade.mapping.service, "other");
+            Problem::new(502, "backend-error", "The SOAP backend call failed")
+        }
+    })?;
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = super::upstream::read_capped(resp, super::upstream::MAX_ANSWER)
+        .await
+        .map_err(|f| {
+            Problem::new(
+                502,
+                "backend-error",
+                "The SOAP backend's answer was not read",
+            )
+            .detail(f.reason)
+        })?;
+    Ok(BackendAnswer {
+        status,
+        body,
+        content_type,
+    })
+}
+
+fn not_soap(status: u16) -> Problem {
+    Problem::new(
+        502,
+        "backend-not-soap",
+        "The SOAP backend's answer is not a SOAP envelope",
+    )
+    .detail(format!("HTTP {status}"))
+}
+
+/// The backend's answer as the output message JSON, or a problem.
+fn interpret(
+    state: &State,
+    facade: &Facade,
+    entry: &Entry,
+    id: &str,
+    answer: BackendAnswer,
+) -> Result<Option<String>, Fail> {
+    if entry.output.is_none()
+        && (200..300).contains(&answer.status)
+        && answer.body.iter().all(u8::is_ascii_whitespace)
+    {
+        return Ok(None);
+    }
+    let hint = answer.content_type.as_deref().and_then(|ct| {
+        ct.split(';')
+            .skip(1)
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+            .map(|(_, v)| v.trim().trim_matches('"').to_string())
+    });
+    let text = crate::xml::charset::decode(&answer.body, hint.as_deref())
+        .map_err(|_| not_soap(answer.status))?;
+    let limits = crate::xml::Limits {
+        max_bytes: super::upstream::MAX_ANSWER,
+        max_depth: state.limits.max_depth,
+        ..crate::xml::Limits::default()
+    };
+    let env = crate::xml::parse(&text, &limits).map_err(|_| not_soap(answer.status))?;
+    let env_ns = crate::codec::message::envelope_ns(entry.version);
+    if env.name.local != "Envelope" || env.name.ns != env_ns {
+        return Err(not_soap(answer.status).into());
+    }
+    let body = env
+        .child(env_ns, "Body")
+        .ok_or_else(|| not_soap(answer.status))?;
+    if let Some(fault) = body.child(env_ns, "Fault") {
+        return Err(fault_problem(facade, entry, entry.version, env_ns, fault).into());
+    }
+    if !(200..300).contains(&answer.status) {
+        return Err(not_soap(answer.status).into());
+    }
+    let Some(output) = &entry.output else {
+        return Ok(None);
+    };
+    let json = facade
+        .codec
+        .envelope_to_json(output, text.as_bytes(), Vec::new(), &Options::default())
+        .map_err(|e| {
+            let mut p = Problem::new(502, "backend-invalid", "The SOAP backend's answer breaks the contract");
+            if let TranslateError::Invalid(errors) = e {
+                for e in &errors {
+                    tracing::warn!(request_id = %id, pointer = %e.pointer, error = %e.message, "the backend answer breaks the contract");
+                }
+                p.errors = errors
+                    .into_iter()
+                    .map(|e| FieldError {
+                        pointer: e.pointer,
+                        message: "the backend's value here breaks the contract".into(),
+                    })
+                    .collect();
+            }
+            p
+        })?;
+    Ok(Some(String::from_utf8_lossy(&json).into_owned()))
+}
+
+/// A SOAP fault as a problem: the fault string as title, the fault code's
+/// party as the status (Client/Sender 400, Server/Receiver 502, or what
+/// the mapping's rule for a declared fault says), a declared fault's
+/// detail element translated to JSON under `fault.detail`.
+fn fault_problem(
+    facade: &Facade,
+    entry: &Entry,
+    version: SoapVersion,
+    env_ns: &str,
+    fault: &crate::xml::Element,
+) -> Problem {
+    let text_of = |el: Option<&crate::xml::Element>| {
+        el.map(|e| e.text.trim().to_string()).unwrap_or_default()
+    };
+    let (code, reason, detail) = match version {
+        SoapVersion::V11 => (
+            text_of(fault.child("", "faultcode")),
+            text_of(fault.child("", "faultstring")),
+            fault.child("", "detail"),
+        ),
+        SoapVersion::V12 => (
+            text_of(
+                fault
+                    .child(env_ns, "Code")
+                    .and_then(|c| c.child(env_ns, "Value")),
+            ),
+            text_of(
+                fault
+                    .child(env_ns, "Reason")
+                    .and_then(|r| r.child(env_ns, "Text")),
+            ),
+            fault.child(env_ns, "Detail"),
+        ),
+    };
+    let local = code.rsplit(':').next().unwrap_or_default();
+    let sender = matches!(local, "Client" | "Sender") || local.starts_with("Client.");
+    let mut status = if sender { 400 } else { 502 };
+    let mut fault_json = json!({"code": code});
+    // A declared fault: the detail's element is one of the operation's.
+    if let Some(el) = detail.and_then(|d| d.children.first()) {
+        let declared = entry
+            .op
+            .faults
+            .iter()
+            .find(|f| f.element.as_ref() == Some(&el.name));
+        if let Some(f) = declared {
+            fault_json["name"] = Value::String(f.name.clone());
+            let xml = crate::codec::message::element_to_xml(el);
+            if let Ok(j) = facade.codec.xml_to_json_string(&el.name, &xml)
+                && let Ok(v) = serde_json::from_str::<Value>(&j)
+            {
+                fault_json["detail"] = v;
+            }
+            if let Some(rule) = entry.route.faults.iter().find(|r| r.fault == f.name)
+                && let crate::mapping::StatusMatch::Code(c) = rule.status
+            {
+                status = c;
+            }
+        }
+    }
+    let title = if reason.is_empty() {
+        "The SOAP backend answered with a fault".to_string()
+    } else {
+        crate::xml::escape::xml_chars(&reason).into_owned()
+    };
+    let mut p = Problem::new(status, "soap-fault", title);
+    p.extra.insert("fault".into(), fault_json);
+    p
+}

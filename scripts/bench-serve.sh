@@ -4,6 +4,8 @@
 #   2. the same call through nginx as a plain reverse proxy,
 #   3. the SOAP GetOrder call through soapbridge (validate, translate,
 #      call that same REST service, translate back),
+#   4. the JSON GetOrder call through the REST facade, whose SOAP backend is
+#      the bridge's own SOAP facade (so both facades, then the REST service),
 # one after the other in the same run, each for DURATION seconds with
 # CONNECTIONS connections, and prints requests/s and p50/p99 latency.
 #   scripts/bench-serve.sh [DURATION] [CONNECTIONS]     # default 15 s, 32
@@ -42,7 +44,9 @@ BRIDGE=127.0.0.1:18180
 DEMO=127.0.0.1:18190
 PROXY=127.0.0.1:18181
 
-ORDERS_API_URL="http://$DEMO/erp" PAYMENTS_API_URL="http://$DEMO/bank" SOAPBRIDGE_LOG=warn \
+ORDERS_API_URL="http://$DEMO/erp" PAYMENTS_API_URL="http://$DEMO/bank" \
+    ORDERS_SOAP_URL="http://$BRIDGE/soap/OrderService" PAYMENTS_SOAP_URL="http://$BRIDGE/soap/PaymentService" \
+    SOAPBRIDGE_LOG=warn \
     "$BIN" serve --mappings mappings --listen "$BRIDGE" --demo --demo-listen "$DEMO" \
     >"$WORK/serve.log" 2>&1 &
 pids+=($!)
@@ -79,6 +83,12 @@ wrk.headers["SOAPAction"] = "urn:example:erp:orders:v1/GetOrder"
 wrk.body = '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetOrder xmlns="urn:example:erp:orders:v1"><orderId>SO-2024-000123</orderId></GetOrder></s:Body></s:Envelope>'
 LUA
 
+cat >"$WORK/json.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"orderId":"SO-2024-000123"}'
+LUA
+
 # The SOAP call must work before it is measured.
 curl -fs -H 'Content-Type: text/xml' --data-binary \
     '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetOrder xmlns="urn:example:erp:orders:v1"><orderId>SO-2024-000123</orderId></GetOrder></s:Body></s:Envelope>' \
@@ -110,3 +120,4 @@ echo "|---|---|---|---|---|"
 run "REST service directly (GET)" "http://$DEMO/erp/orders/SO-2024-000123"
 run "through nginx (GET)" "http://$PROXY/erp/orders/SO-2024-000123"
 run "SOAP GetOrder through soapbridge" "http://$BRIDGE/soap/OrderService" "$WORK/soap.lua"
+run "JSON GetOrder through the REST facade, then the SOAP facade" "http://$BRIDGE/api/OrderService/GetOrder" "$WORK/json.lua"

@@ -35,5 +35,7 @@ Try it (another terminal):
   </s:Body></s:Envelope>
   XML
   curl -s 'http://127.0.0.1:8080/soap/OrderService?wsdl'
+  curl -s -H 'Content-Type: application/json' -d '{"orderId":"SO-2024-000123"}' \
+       http://127.0.0.1:8080/api/OrderService/GetOrder
 TXT
 exec "$bin" serve --mappings mappings --demo "$@"

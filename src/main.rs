@@ -166,6 +166,13 @@ enum Command {
         #[command(flatten)]
         contract: ContractArgs,
     },
+    /// Print the OpenAPI 3.1 document of a rest-to-soap mapping's REST facade.
+    Openapi {
+        /// The mapping file (`flow: rest-to-soap`).
+        mapping: PathBuf,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
     /// Describe a contract's services, ports and operations.
     Inspect {
         /// The WSDL file.
@@ -440,6 +447,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => print!("{yaml}"),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi { mapping, contract } => {
+            let m = match soapbridge::mapping::load(&mapping, &contract.options()?) {
+                Ok(m) => m,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            if m.flow != soapbridge::mapping::Flow::RestToSoap {
+                anyhow::bail!(
+                    "{} is not a rest-to-soap mapping: only the REST facade has an OpenAPI document",
+                    mapping.display()
+                );
+            }
+            let facade = soapbridge::serve::Facade::new(Box::leak(Box::new(m)));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&soapbridge::serve::openapi::document(&facade))?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect {

@@ -262,6 +262,20 @@ fn spyne_behind_the_rest_facade() {
     );
     let (code, body) = call("Lookup", r#"{"sku":"NOPE"}"#);
     assert_eq!(code, 400, "{body}");
+    // spyne's contract as an OpenAPI document, checked against its answers.
+    check_openapi_against_answers(
+        &format!("{}/api/Shop", bridge.url),
+        &[
+            ("Hello", r#"{"name":"Ann"}"#),
+            (
+                "Total",
+                r#"{"items":{"Item":[{"sku":"A","qty":2,"price":1.25}]}}"#,
+            ),
+            ("Lookup", r#"{"sku":"PUMP-00042"}"#),
+            ("Lookup", r#"{"sku":"NOPE"}"#),
+            ("Echo", r#"{"note":"x","count":3}"#),
+        ],
+    );
     // Invalid input never reaches spyne.
     let (code, body) = call(
         "Total",
@@ -269,4 +283,108 @@ fn spyne_behind_the_rest_facade() {
     );
     assert_eq!(code, 400, "{body}");
     assert!(body.contains(r#""pointer":"/items/Item/0/qty""#), "{body}");
+}
+
+/// Fetches `{api}/openapi.json`, makes each call, and has
+/// openapi-spec-validator and jsonschema check the document and that every
+/// live answer fits the schema the document gives for it.
+fn check_openapi_against_answers(api: &str, calls: &[(&str, &str)]) {
+    let dir = scratch();
+    let doc = crate::serve::http()
+        .get(format!("{api}/openapi.json"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let doc_file = write(&dir, "openapi.json", &doc);
+    let path_prefix = url::Url::parse(api).unwrap().path().to_string();
+    let mut samples = Vec::new();
+    for (op, body) in calls {
+        let r = crate::serve::http()
+            .post(format!("{api}/{op}"))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().unwrap();
+        if status == 202 {
+            continue;
+        }
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        samples.push(serde_json::json!({"path": format!("{path_prefix}/{op}"), "status": status, "body": body}));
+    }
+    let samples_file = write(
+        &dir,
+        "samples.json",
+        &serde_json::Value::Array(samples).to_string(),
+    );
+    let out = run(Command::new(python())
+        .arg(root().join("scripts/peers/check_openapi.py"))
+        .arg(&doc_file)
+        .arg(&samples_file));
+    assert!(out.contains("0 failed"), "{out}");
+    assert_eq!(
+        out.matches("answer fits its schema").count(),
+        calls.len(),
+        "{out}"
+    );
+}
+
+/// The shipped REST facades' OpenAPI documents are valid, and the answers
+/// the live facades give (successes and problems) fit them.
+#[test]
+fn openapi_documents_are_valid_and_describe_the_real_answers() {
+    let port = crate::serve::free_port();
+    let demo = crate::serve::free_port();
+    let bridge = crate::serve::start_serve_on(
+        port,
+        &[
+            "--mappings",
+            "mappings",
+            "--demo",
+            "--demo-listen",
+            &format!("127.0.0.1:{demo}"),
+        ],
+        &[
+            ("ORDERS_API_URL", format!("http://127.0.0.1:{demo}/erp")),
+            ("PAYMENTS_API_URL", format!("http://127.0.0.1:{demo}/bank")),
+            (
+                "ORDERS_SOAP_URL",
+                format!("http://127.0.0.1:{port}/soap/OrderService"),
+            ),
+            (
+                "PAYMENTS_SOAP_URL",
+                format!("http://127.0.0.1:{port}/soap/PaymentService"),
+            ),
+        ],
+    );
+    check_openapi_against_answers(
+        &format!("{}/api/OrderService", bridge.url),
+        &[
+            ("GetOrder", r#"{"orderId":"SO-2024-000123"}"#),
+            ("GetOrder", r#"{"orderId":"SO-2024-000404"}"#),
+            ("GetOrder", r#"{"orderId":"bad"}"#),
+            (
+                "ListOrders",
+                r#"{"customerId":"CUST-004711","status":["PENDING","CONFIRMED"]}"#,
+            ),
+            ("GetStockLevel", r#"{"sku":"PUMP-00042"}"#),
+            (
+                "CancelOrder",
+                r#"{"orderId":"SO-2024-000098","reason":"test"}"#,
+            ),
+            (
+                "CancelOrder",
+                r#"{"orderId":"SO-2024-000098","reason":"again"}"#,
+            ),
+        ],
+    );
+    check_openapi_against_answers(
+        &format!("{}/api/PaymentService", bridge.url),
+        &[
+            ("GetPaymentStatus", r#"{"paymentId":"PMT-20240314-000042"}"#),
+            ("GetPaymentStatus", r#"{"paymentId":"PMT-20240314-999999"}"#),
+        ],
+    );
 }

@@ -19,6 +19,7 @@
 pub mod decode;
 pub mod error;
 pub mod json_pull;
+pub mod json_schema;
 pub mod json_to_xml;
 pub mod json_tree;
 pub mod json_write;

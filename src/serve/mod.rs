@@ -11,6 +11,7 @@ pub mod body;
 pub mod config;
 pub mod fault;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod rest;
 pub mod soap;
@@ -342,6 +343,16 @@ fn app(
             let Some(port) = f.ports.get(j) else {
                 continue;
             };
+            let doc = web::Data::new(openapi::document(f).to_string());
+            app = app.service(
+                web::resource(format!("{}/openapi.json", f.mapping.path))
+                    .app_data(doc)
+                    .route(web::get().to(|doc: web::Data<String>| async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(doc.get_ref().clone())
+                    })),
+            );
             for (k, e) in port.entries.iter().enumerate() {
                 app = app.service(
                     web::resource(format!("{}/{}", f.mapping.path, e.op.name))

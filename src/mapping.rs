@@ -80,6 +80,16 @@ pub struct UpstreamFile {
     /// An explicit proxy (`http://proxy:3128`); by default `HTTP_PROXY`,
     /// `HTTPS_PROXY` and `NO_PROXY` from the environment apply.
     pub proxy: Option<String>,
+    /// HTTP basic authentication to the upstream (use `${VAR}` references
+    /// for the password: mapping files are often committed).
+    pub basic_auth: Option<BasicAuth>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -372,6 +382,7 @@ pub struct Mapping {
     pub routes: HashMap<String, Route>,
     /// TLS and proxy settings for the upstream, read and checked at load.
     pub tls: UpstreamTls,
+    pub basic_auth: Option<BasicAuth>,
 }
 
 /// What the upstream's HTTP client needs beyond the defaults.
@@ -823,6 +834,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         ignore_unknown_fields: parsed.ignore_unknown_fields,
         routes,
         tls,
+        basic_auth: parsed.upstream.basic_auth.clone(),
     })
 }
 

@@ -68,6 +68,7 @@ fn start_upstream(order: Value, payment_status: Value) -> SocketAddr {
                                 let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
                                 if h("x-order").as_deref() != Some(id.as_str())
                                     || h("x-tenant").as_deref() != Some("acme")
+                                    || h("authorization").as_deref() != Some("Basic c3ZjOnMzY3JldA==")
                                     || h("traceparent").as_deref() != Some(TRACEPARENT)
                                 {
                                     return HttpResponse::BadRequest().json(json!({"title": "mapped headers missing"}));
@@ -262,6 +263,9 @@ contract: {}/{orders}
 upstream:
   base_url: http://{upstream}
   timeout: 5s
+  basic_auth:
+    username: svc
+    password: ${{SOAPBRIDGE_TEST_PASSWORD:-s3cret}}
 operations:
   GetOrder:
     method: GET

@@ -185,6 +185,9 @@ async fn call_backend(
         {
             rb = rb.header("traceparent", tp);
         }
+        if let Some(a) = &facade.mapping.basic_auth {
+            rb = rb.basic_auth(&a.username, Some(&a.password));
+        }
         let r = rb.send().await;
         let retry = match &r {
             Err(e) => e.is_connect() || e.is_timeout(),

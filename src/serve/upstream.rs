@@ -148,6 +148,9 @@ pub async fn call(
         {
             rb = rb.header("traceparent", tp);
         }
+        if let Some(a) = &facade.mapping.basic_auth {
+            rb = rb.basic_auth(&a.username, Some(&a.password));
+        }
         for (k, t) in &route.headers {
             if let Ok(v) = fill(t, message, false) {
                 // CR, LF and other control characters cannot be sent in a header.

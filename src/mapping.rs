@@ -173,6 +173,9 @@ pub enum BodySource {
 pub struct Route {
     pub method: String,
     pub path: Template,
+    /// The mapping gave `method` or `path` (flow B: a resource-style route
+    /// instead of `POST {path}/{Operation}`).
+    pub custom: bool,
     pub query: Vec<(String, Template)>,
     pub headers: Vec<(String, Template)>,
     pub body: BodySource,
@@ -234,6 +237,15 @@ impl Template {
             Piece::Field(f) => f.split('.').next(),
             Piece::Text(_) => None,
         })
+    }
+}
+
+fn body_choice(of: &OperationFile, method: &str) -> BodySource {
+    match of.body.as_deref() {
+        None if matches!(method, "GET" | "DELETE") => BodySource::None,
+        None | Some("message") => BodySource::Message,
+        Some("none") => BodySource::None,
+        Some(f) => BodySource::Field(f.to_string()),
     }
 }
 
@@ -647,18 +659,6 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     for op in &ops {
         let of = parsed.operations.get(&op.name).unwrap_or(&empty);
         let at = |what: &str| format!("operations.{}.{what}", op.name);
-        if parsed.flow == Flow::RestToSoap
-            && (of.method.is_some()
-                || of.path.is_some()
-                || !of.query.is_empty()
-                || !of.headers.is_empty())
-        {
-            errors.push(invalid(format!(
-                "{}: resource-style REST routes (method, path, query, headers) are not built yet for rest-to-soap; every operation is POST {{path}}/{}",
-                at("method"),
-                op.name
-            )));
-        }
         let method = of
             .method
             .clone()
@@ -691,6 +691,25 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             .iter()
             .map(|(k, v)| (k.clone(), template("headers", v)))
             .collect();
+        if parsed.flow == Flow::RestToSoap {
+            // The REST side fills one field per query parameter or header.
+            for (what, list) in [("query", &query), ("headers", &headers)] {
+                for (k, t) in list.iter() {
+                    if !matches!(t.parts.as_slice(), [Piece::Field(_)]) {
+                        errors.push(invalid(format!(
+                            "{}: `{k}` must be a single `{{field}}` in a rest-to-soap mapping",
+                            at(what)
+                        )));
+                    }
+                }
+            }
+            if let BodySource::Field(_) = &body_choice(of, &method) {
+                errors.push(invalid(format!(
+                    "{}: rest-to-soap takes the whole JSON body as the message (with path, query and header fields added)",
+                    at("body")
+                )));
+            }
+        }
         for (k, _) in &headers {
             if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err() {
                 errors.push(invalid(format!(
@@ -699,12 +718,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 )));
             }
         }
-        let body = match of.body.as_deref() {
-            None if matches!(method.as_str(), "GET" | "DELETE") => BodySource::None,
-            None | Some("message") => BodySource::Message,
-            Some("none") => BodySource::None,
-            Some(f) => BodySource::Field(f.to_string()),
-        };
+        let body = body_choice(of, &method);
         let fields = input_fields(&contract, op);
         let mut used: Vec<String> = path.fields().map(str::to_string).collect();
         for (_, t) in query.iter().chain(headers.iter()) {
@@ -797,6 +811,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes.insert(
             op.name.clone(),
             Route {
+                custom: of.method.is_some() || of.path.is_some(),
                 retries,
                 backoff,
                 method,
@@ -811,6 +826,35 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 faults: of.faults.clone(),
             },
         );
+    }
+    if parsed.flow == Flow::RestToSoap {
+        // Two operations on one method and path cannot both be served.
+        let mut seen: HashMap<(String, String), &str> = HashMap::new();
+        for op in &ops {
+            let Some(r) = routes.get(&op.name) else {
+                continue;
+            };
+            let key = if r.custom {
+                let shape: String = r
+                    .path
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => t.clone(),
+                        Piece::Field(_) => "{}".into(),
+                    })
+                    .collect();
+                (r.method.clone(), shape)
+            } else {
+                ("POST".into(), format!("/{}", op.name))
+            };
+            if let Some(other) = seen.insert(key.clone(), &op.name) {
+                errors.push(invalid(format!(
+                    "operations.{}.path: {} {} is also the route of {other}",
+                    op.name, key.0, key.1
+                )));
+            }
+        }
     }
     let path = parsed.path.clone().unwrap_or_else(|| match parsed.flow {
         Flow::SoapToRest => format!("/soap/{}", service.name.local),

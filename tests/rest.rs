@@ -39,6 +39,26 @@ fn call(url: &str, content_type: &str, body: &str) -> (u16, Value, String) {
     (status, v, ct)
 }
 
+fn get(url: &str) -> (u16, Value, String) {
+    let r = http()
+        .get(url)
+        .header("X-Request-Id", "rest-req-1")
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = r.text().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        ct,
+    )
+}
+
 /// The shipped mappings, all four, in one process: the REST facades call
 /// the bridge's own SOAP facades, which call the demo service.
 fn shipped_loop() -> (Bridge, String) {
@@ -77,11 +97,7 @@ fn json_calls_reach_the_soap_backend_and_come_back_as_json() {
 
     // The answer is the output message JSON, field by field what the
     // service at the end of the chain holds.
-    let (code, got, ct) = call(
-        &format!("{api}/OrderService/GetOrder"),
-        json_ct,
-        r#"{"orderId":"SO-2024-000123"}"#,
-    );
+    let (code, got, ct) = get(&format!("{api}/OrderService/orders/SO-2024-000123"));
     assert_eq!(code, 200, "{got}");
     assert!(ct.starts_with("application/json"), "{ct}");
     let direct: Value = serde_json::from_str(
@@ -112,13 +128,33 @@ fn json_calls_reach_the_soap_backend_and_come_back_as_json() {
     assert_eq!(got["request_id"], "rest-req-1");
 
     // A declared fault without a rule: the fault code's party, 400.
-    let (code, got, _) = call(
-        &format!("{api}/OrderService/GetOrder"),
-        json_ct,
-        r#"{"orderId":"SO-2024-000404"}"#,
-    );
+    let (code, got, _) = get(&format!("{api}/OrderService/orders/SO-2024-000404"));
     assert_eq!(code, 400, "{got}");
     assert_eq!(got["fault"]["detail"]["code"], "ORDER_NOT_FOUND");
+
+    // Resource-style routes: path, repeated query parameters, typed values.
+    let (code, got, _) = get(&format!(
+        "{api}/OrderService/orders?customerId=CUST-004711&status=PENDING&status=CONFIRMED&maxResults=1"
+    ));
+    assert_eq!(code, 200, "{got}");
+    assert_eq!(got["order"].as_array().unwrap().len(), 1, "{got}");
+    assert_eq!(got["totalCount"], 2, "{got}");
+    let (code, got, _) = get(&format!("{api}/OrderService/orders?maxResults=many"));
+    assert_eq!(code, 400, "{got}");
+    assert_eq!(got["errors"][0]["pointer"], "/maxResults", "{got}");
+    let (code, got, _) = call(
+        &format!("{api}/OrderService/orders/SO-2024-000098/cancel"),
+        json_ct,
+        r#"{"orderId":"SO-2024-000098","reason":"twice"}"#,
+    );
+    assert_eq!(code, 400, "{got}");
+    assert!(
+        got["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("given both"),
+        "{got}"
+    );
 
     // One-way: 202 once the backend accepted.
     let event = sample_json(
@@ -150,9 +186,9 @@ fn json_calls_reach_the_soap_backend_and_come_back_as_json() {
 
     // Bad input: every problem a 400 with pointers; the backend never sees it.
     let (code, got, _) = call(
-        &format!("{api}/OrderService/GetOrder"),
+        &format!("{api}/PaymentService/GetPaymentStatus"),
         json_ct,
-        r#"{"orderId":"not an id","extra":true}"#,
+        r#"{"paymentId":"not an id","extra":true}"#,
     );
     assert_eq!(code, 400, "{got}");
     assert_eq!(got["type"], "urn:soapbridge:problem:invalid-request");
@@ -162,22 +198,32 @@ fn json_calls_reach_the_soap_backend_and_come_back_as_json() {
         .iter()
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
-    assert_eq!(pointers, ["/orderId", "/extra"]);
+    assert_eq!(pointers, ["/paymentId", "/extra"]);
     let (code, got, _) = call(
-        &format!("{api}/OrderService/GetOrder"),
+        &format!("{api}/PaymentService/GetPaymentStatus"),
         json_ct,
-        r#"{"orderId": "#,
+        r#"{"paymentId": "#,
     );
     assert_eq!(code, 400);
     assert_eq!(got["type"], "urn:soapbridge:problem:invalid-json");
-    let (code, got, _) = call(&format!("{api}/OrderService/GetOrder"), "text/plain", "x");
+    let (code, got, _) = call(
+        &format!("{api}/PaymentService/GetPaymentStatus"),
+        "text/plain",
+        "x",
+    );
     assert_eq!(code, 415, "{got}");
     let (code, got, _) = call(
-        &format!("{api}/OrderService/GetOrder"),
+        &format!("{api}/PaymentService/GetPaymentStatus"),
         json_ct,
-        r#"{"orderId":"SO-2024-000123","orderId":"x"}"#,
+        r#"{"paymentId":"PMT-20240314-000042","paymentId":"x"}"#,
     );
     assert_eq!(code, 400, "duplicate keys: {got}");
+    let (code, got, _) = call(
+        &format!("{api}/OrderService/orders"),
+        json_ct,
+        r#"{"order": {}, "order": {}}"#,
+    );
+    assert_eq!(code, 400, "duplicate keys on a resource route: {got}");
 }
 
 /// A loopback HTTP server that answers every request with `status`,

@@ -347,6 +347,85 @@ impl<'c> Codec<'c> {
         Some(out)
     }
 
+    /// The JSON kind of the scalar at a dotted field path of a message's
+    /// JSON, and whether the field repeats: what a REST facade needs to
+    /// turn a path or query string into the right JSON value.
+    pub fn field_kind(
+        &self,
+        layout: &message::MessageLayout,
+        path: &str,
+    ) -> Option<(crate::schema::builtin::JsonKind, bool)> {
+        let mut segs = path.split('.');
+        let first = segs.next()?;
+        let mut cur = match &layout.body {
+            message::BodyLayout::Element(e) => {
+                self.child_field(self.schema.element(*e).type_id, first)?
+            }
+            message::BodyLayout::Parts(parts) => {
+                let (_, e) = parts.iter().find(|(n, _)| n == first)?;
+                (self.schema.element(*e).type_id, false)
+            }
+            message::BodyLayout::Rpc { parts, .. } => {
+                let (_, p) = parts.iter().find(|(n, _)| n == first)?;
+                match p {
+                    message::RpcPart::Type(t) => (*t, false),
+                    message::RpcPart::Element(e) => (self.schema.element(*e).type_id, false),
+                }
+            }
+        };
+        for seg in segs {
+            cur = self.child_field(cur.0, seg)?;
+        }
+        let vt = simple::value_type(self.schema, cur.0).unwrap_or(cur.0);
+        match self.schema.ty(vt) {
+            crate::schema::TypeDef::Simple(st) => match &st.variety {
+                crate::schema::Variety::Atomic(b) => Some((b.json_kind(), cur.1)),
+                crate::schema::Variety::List(item) => match self.schema.ty(*item) {
+                    crate::schema::TypeDef::Simple(i) => match &i.variety {
+                        crate::schema::Variety::Atomic(b) => Some((b.json_kind(), true)),
+                        _ => Some((crate::schema::builtin::JsonKind::String, true)),
+                    },
+                    _ => None,
+                },
+                crate::schema::Variety::Union(_) => {
+                    Some((crate::schema::builtin::JsonKind::String, cur.1))
+                }
+            },
+            crate::schema::TypeDef::Complex(_) => None,
+        }
+    }
+
+    /// The type of property `name` of type `ty`'s JSON object, and whether it repeats.
+    fn child_field(
+        &self,
+        ty: crate::schema::TypeId,
+        name: &str,
+    ) -> Option<(crate::schema::TypeId, bool)> {
+        let shape = self.shapes.get(self.schema, ty);
+        if let Some(a) = shape.attrs.iter().find(|a| a.json == name) {
+            return Some((a.type_id, false));
+        }
+        fn find(n: &shape::Node, name: &str) -> Option<(crate::schema::ElementId, bool)> {
+            match &n.kind {
+                shape::NodeKind::Element(e) if e.json == name => Some((e.decl, e.array)),
+                shape::NodeKind::Group {
+                    children,
+                    slot: shape::GroupSlot::Inline,
+                    ..
+                } => children.iter().find_map(|c| find(c, name)),
+                _ => None,
+            }
+        }
+        match &shape.body {
+            shape::Body::Elements { root, .. } => {
+                let (e, array) = find(root, name)?;
+                Some((self.schema.element(e).type_id, array))
+            }
+            shape::Body::Simple(v) if name == shape::VALUE => Some((*v, false)),
+            _ => None,
+        }
+    }
+
     /// Convenience for small documents held in memory.
     pub fn xml_to_json_string(&self, name: &QName, xml: &str) -> Result<String, TranslateError> {
         let out = self.xml_to_json(name, xml.as_bytes(), Vec::new(), &Options::default())?;

@@ -353,16 +353,30 @@ fn app(
                             .body(doc.get_ref().clone())
                     })),
             );
+            // One resource per path, with a route per method on it.
+            let mut by_path: Vec<(String, Vec<(actix_web::http::Method, rest::RestEndpoint)>)> =
+                Vec::new();
             for (k, e) in port.entries.iter().enumerate() {
-                app = app.service(
-                    web::resource(format!("{}/{}", f.mapping.path, e.op.name))
-                        .app_data(web::Data::new(rest::RestEndpoint {
-                            facade: i,
-                            port: j,
-                            entry: k,
-                        }))
-                        .route(web::post().to(rest::handle)),
-                );
+                let (pattern, method) = rest::route_pattern(&f.mapping.path, e);
+                let endpoint = rest::RestEndpoint {
+                    facade: i,
+                    port: j,
+                    entry: k,
+                };
+                match by_path.iter_mut().find(|(p, _)| *p == pattern) {
+                    Some((_, list)) => list.push((method, endpoint)),
+                    None => by_path.push((pattern, vec![(method, endpoint)])),
+                }
+            }
+            for (pattern, list) in by_path {
+                let methods: Vec<actix_web::http::Method> =
+                    list.iter().map(|(m, _)| m.clone()).collect();
+                let mut resource =
+                    web::resource(pattern).app_data(web::Data::new(rest::RestRoutes(list)));
+                for m in methods {
+                    resource = resource.route(web::method(m).to(rest::handle));
+                }
+                app = app.service(resource);
             }
             continue;
         }

@@ -26,7 +26,66 @@ pub fn document(facade: &Facade) -> Value {
         .unwrap_or_default();
     for e in entries {
         let op = &e.op.name;
-        let input = schemas.message(&e.input);
+        let mut input = schemas.message(&e.input);
+        let r = &e.route;
+        let mut parameters = Vec::new();
+        let mut from_params: Vec<String> = Vec::new();
+        let param_schema = |field: &str| {
+            use crate::schema::builtin::JsonKind;
+            let (kind, repeats) = facade
+                .codec
+                .field_kind(&e.input, field)
+                .unwrap_or((JsonKind::String, false));
+            let t = match kind {
+                JsonKind::Integer => "integer",
+                JsonKind::Decimal | JsonKind::Float => "number",
+                JsonKind::Boolean => "boolean",
+                JsonKind::String => "string",
+            };
+            if repeats {
+                json!({"type": "array", "items": {"type": t}})
+            } else {
+                json!({"type": t})
+            }
+        };
+        let mut route_path = format!("{}/{op}", m.path);
+        if r.custom {
+            route_path = m.path.clone();
+            for p in &r.path.parts {
+                match p {
+                    crate::mapping::Piece::Text(t) => route_path.push_str(t),
+                    crate::mapping::Piece::Field(f) => {
+                        route_path.push_str(&format!("{{{f}}}"));
+                        parameters.push(json!({"name": f, "in": "path", "required": true, "schema": param_schema(f)}));
+                        from_params.push(f.clone());
+                    }
+                }
+            }
+            for (place, list) in [("query", &r.query), ("header", &r.headers)] {
+                for (name, t) in list {
+                    if let [crate::mapping::Piece::Field(f)] = t.parts.as_slice() {
+                        parameters.push(json!({"name": name, "in": place, "required": false, "schema": param_schema(f), "description": format!("The message field `{f}`.")}));
+                        from_params.push(f.clone());
+                    }
+                }
+            }
+            // Fields that come from the URL or headers are not in the body.
+            if let Value::Object(o) = &mut input {
+                if let Some(Value::Object(props)) = o.get_mut("properties") {
+                    for f in &from_params {
+                        props.remove(f.split('.').next().unwrap_or_default());
+                    }
+                }
+                if let Some(Value::Array(req)) = o.get_mut("required") {
+                    req.retain(|x| {
+                        !from_params
+                            .iter()
+                            .any(|f| x == f.split('.').next().unwrap_or_default())
+                    });
+                }
+            }
+        }
+        let with_body = !(r.custom && matches!(r.method.as_str(), "GET" | "DELETE"));
         let mut responses = Map::new();
         match &e.output {
             Some(out) => {
@@ -76,13 +135,25 @@ pub fn document(facade: &Facade) -> Value {
         let mut operation = json!({
             "operationId": op,
             "summary": format!("{op} (SOAP {})", e.version.as_str()),
-            "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
             "responses": responses,
         });
+        if with_body {
+            operation["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": input}}});
+        }
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
+        }
         if let Some(d) = &e.op.documentation {
             operation["description"] = Value::String(d.trim().to_string());
         }
-        paths.insert(format!("{}/{op}", m.path), json!({"post": operation}));
+        let method = if r.custom {
+            r.method.to_ascii_lowercase()
+        } else {
+            "post".into()
+        };
+        let slot = paths.entry(route_path).or_insert_with(|| json!({}));
+        slot[method] = operation;
     }
     let mut components = std::mem::take(&mut schemas.components);
     components.insert(

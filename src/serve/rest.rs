@@ -24,13 +24,20 @@ pub struct RestEndpoint {
     pub entry: usize,
 }
 
+/// The operations served on one path, by method.
+pub struct RestRoutes(pub Vec<(actix_web::http::Method, RestEndpoint)>);
+
 pub async fn handle(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<State>,
-    endpoint: web::Data<RestEndpoint>,
+    routes: web::Data<RestRoutes>,
 ) -> HttpResponse {
     let id = super::soap::request_id(&req);
+    let Some((_, endpoint)) = routes.0.iter().find(|(m, _)| m == req.method()) else {
+        return Problem::new(405, "method-not-allowed", "Method Not Allowed")
+            .respond(req.path(), &id);
+    };
     let facade = &state.facades[endpoint.facade];
     let entry = &facade.ports[endpoint.port].entries[endpoint.entry];
     let instance = req.path().to_string();
@@ -67,6 +74,185 @@ pub async fn handle(
     response
 }
 
+/// The actix path pattern and method of an operation's route: the
+/// mapping's resource-style route (placeholders become `{p0}`, `{p1}`...,
+/// as field paths may hold dots), else `POST {path}/{Operation}`.
+pub fn route_pattern(base: &str, entry: &Entry) -> (String, actix_web::http::Method) {
+    let r = &entry.route;
+    if !r.custom {
+        return (
+            format!("{base}/{}", entry.op.name),
+            actix_web::http::Method::POST,
+        );
+    }
+    let mut pattern = base.to_string();
+    let mut i = 0;
+    for p in &r.path.parts {
+        match p {
+            crate::mapping::Piece::Text(t) => pattern.push_str(t),
+            crate::mapping::Piece::Field(_) => {
+                pattern.push_str(&format!("{{p{i}}}"));
+                i += 1;
+            }
+        }
+    }
+    let method = actix_web::http::Method::from_bytes(r.method.as_bytes())
+        .unwrap_or(actix_web::http::Method::POST);
+    (pattern, method)
+}
+
+/// A raw REST value as the JSON the contract expects at `field`: numbers
+/// and booleans from their text (left as strings when they do not parse,
+/// so validation names the field), strings as they are.
+fn coerce(facade: &Facade, entry: &Entry, field: &str, raw: &str) -> Value {
+    use crate::schema::builtin::JsonKind;
+    let kind = facade.codec.field_kind(&entry.input, field).map(|(k, _)| k);
+    match kind {
+        Some(JsonKind::Integer | JsonKind::Decimal | JsonKind::Float) => {
+            serde_json::from_str::<Value>(raw.trim())
+                .ok()
+                .filter(Value::is_number)
+                .unwrap_or_else(|| Value::String(raw.to_string()))
+        }
+        Some(JsonKind::Boolean) => match raw.trim() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => Value::String(raw.to_string()),
+        },
+        _ => Value::String(raw.to_string()),
+    }
+}
+
+/// Sets a dotted field path, creating objects on the way; `false` when the
+/// field is already there (given twice) or a parent is not an object.
+fn set_field(v: &mut Value, path: &str, value: Value) -> bool {
+    let segs: Vec<&str> = path.split('.').collect();
+    let mut cur = v;
+    for (i, seg) in segs.iter().enumerate() {
+        let Value::Object(m) = cur else {
+            return false;
+        };
+        if i + 1 == segs.len() {
+            if m.contains_key(*seg) {
+                return false;
+            }
+            m.insert(seg.to_string(), value);
+            return true;
+        }
+        cur = m
+            .entry(seg.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    false
+}
+
+/// The message JSON of a resource-style route: the JSON body (if any) with
+/// the path, query and header fields added.
+fn assemble(
+    facade: &Facade,
+    entry: &Entry,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Vec<u8>, Fail> {
+    let r = &entry.route;
+    let mut message = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        // The tree parser refuses duplicate keys; then serde_json holds it.
+        crate::codec::json_tree::parse(body).map_err(|e| {
+            Problem::new(400, "invalid-json", "The request is not valid JSON").detail(format!(
+                "line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        serde_json::from_slice::<Value>(body).map_err(|e| {
+            Problem::new(400, "invalid-json", "The request is not valid JSON").detail(e.to_string())
+        })?
+    };
+    if !message.is_object() {
+        return Err(Problem::new(
+            400,
+            "invalid-request",
+            "The request body must be a JSON object",
+        )
+        .into());
+    }
+    let mut given: Vec<(String, Value)> = Vec::new();
+    for (i, f) in r
+        .path
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            crate::mapping::Piece::Field(f) => Some(f),
+            crate::mapping::Piece::Text(_) => None,
+        })
+        .enumerate()
+    {
+        if let Some(raw) = req.match_info().get(&format!("p{i}")) {
+            given.push((f.clone(), coerce(facade, entry, f, raw)));
+        }
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    for (param, t) in &r.query {
+        let [crate::mapping::Piece::Field(f)] = t.parts.as_slice() else {
+            continue;
+        };
+        let values: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == param)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let repeats = facade
+            .codec
+            .field_kind(&entry.input, f)
+            .is_some_and(|(_, a)| a);
+        match (values.as_slice(), repeats) {
+            ([], _) => {}
+            (vs, true) => given.push((
+                f.clone(),
+                Value::Array(vs.iter().map(|v| coerce(facade, entry, f, v)).collect()),
+            )),
+            ([one], false) => given.push((f.clone(), coerce(facade, entry, f, one))),
+            (_, false) => {
+                return Err(Problem::new(
+                    400,
+                    "invalid-request",
+                    "A query parameter is given more than once",
+                )
+                .detail(format!("`{param}` does not repeat"))
+                .into());
+            }
+        }
+    }
+    for (name, t) in &r.headers {
+        let [crate::mapping::Piece::Field(f)] = t.parts.as_slice() else {
+            continue;
+        };
+        if let Some(v) = req
+            .headers()
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+        {
+            given.push((f.clone(), coerce(facade, entry, f, v)));
+        }
+    }
+    for (f, v) in given {
+        if !set_field(&mut message, &f, v) {
+            let pointer = format!("/{}", f.replace('.', "/"));
+            let mut p = Problem::new(400, "invalid-request", "The request breaks the contract");
+            p.errors.push(FieldError {
+                pointer,
+                message: format!("`{f}` is given both in the URL or headers and in the body"),
+            });
+            return Err(p.into());
+        }
+    }
+    Ok(serde_json::to_vec(&message).unwrap_or_default())
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get("content-type")
@@ -85,7 +271,8 @@ async fn process(
     id: &str,
     payload: web::Payload,
 ) -> Result<Option<String>, Fail> {
-    if !is_json(req) {
+    let bodiless = matches!(entry.route.method.as_str(), "GET" | "DELETE") && entry.route.custom;
+    if !bodiless && !is_json(req) {
         return Err(
             Problem::new(415, "unsupported-media-type", "Unsupported Media Type")
                 .detail("send the operation's input message as application/json")
@@ -111,9 +298,16 @@ async fn process(
         },
         ..Options::default()
     };
+    let assembled;
+    let json: &[u8] = if entry.route.custom {
+        assembled = assemble(facade, entry, req, &body.bytes)?;
+        &assembled
+    } else {
+        &body.bytes
+    };
     let envelope = facade
         .codec
-        .json_to_envelope(&entry.input, &body.bytes[..], Vec::new(), &opts)
+        .json_to_envelope(&entry.input, json, Vec::new(), &opts)
         .map_err(|e| match e {
             TranslateError::Invalid(errors) => {
                 let mut p = Problem::new(400, "invalid-request", "The request breaks the contract")

@@ -418,3 +418,60 @@ fn openapi_documents_are_valid_and_describe_the_real_answers() {
         ],
     );
 }
+
+/// A SOAP 1.2 backend (node `soap`'s server) behind the REST facade.
+#[test]
+fn node_soap12_backend_behind_the_rest_facade() {
+    use std::io::BufRead;
+    let modules = std::env::var_os("SOAPBRIDGE_PEERS_NODE_MODULES")
+        .expect("SOAPBRIDGE_PEERS_NODE_MODULES must point at the node peers: run scripts/test.sh");
+    let wsdl = root().join("tests/fixtures/wsdl/calc-soap12.wsdl");
+    let mut child = Command::new("node")
+        .env("NODE_PATH", modules)
+        .arg(root().join("scripts/peers/node_soap12_backend.js"))
+        .arg(&wsdl)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start node");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _node = Kill(child);
+    let port: u16 = line.trim().parse().expect("node's port");
+    let dir = scratch();
+    write(
+        &dir,
+        "calc.yaml",
+        &format!(
+            "contract: {}\nflow: rest-to-soap\nupstream:\n  base_url: http://127.0.0.1:{port}/calc\n",
+            wsdl.display()
+        ),
+    );
+    let bridge = crate::serve::start_serve(&["--mappings", dir.to_str().unwrap()], &[]);
+    let call = |body: &str| {
+        let r = crate::serve::http()
+            .post(format!("{}/api/CalcService/Add", bridge.url))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    assert_eq!(
+        call(r#"{"a":1.25,"b":2.5}"#),
+        (200, r#"{"sum":3.75}"#.into())
+    );
+    let (code, body) = call(r#"{"a":13,"b":2.5}"#);
+    assert_eq!(code, 400, "{body}");
+    let p: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(p["title"], "unlucky number");
+    assert_eq!(p["fault"]["code"], "soap:Sender");
+}

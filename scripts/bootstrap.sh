@@ -71,7 +71,8 @@ as_root() {
 # Tests and benchmarks: xmlsec1 CLI (independent signature check), hyperfine.
 packages=(pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev xmlsec1 hyperfine)
 if [ "$with_peers" = 1 ]; then
-    packages+=(python3 python3-venv)
+    # chromium: renders the REST facade's docs page headless in the tests.
+    packages+=(python3 python3-venv chromium)
     # Node peers (node `soap`): Debian's nodejs/npm unless a node is already on PATH.
     if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
         packages+=(nodejs npm)

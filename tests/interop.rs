@@ -475,3 +475,98 @@ fn node_soap12_backend_behind_the_rest_facade() {
     assert_eq!(p["title"], "unlucky number");
     assert_eq!(p["fault"]["code"], "soap:Sender");
 }
+
+/// The REST facade's docs page, rendered by headless Chromium: every
+/// operation is listed, and "Try it" makes the real call and shows its answer.
+#[test]
+fn the_docs_page_lists_the_operations_and_tries_them_in_chromium() {
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("chromium is installed by scripts/bootstrap.sh");
+    let port = crate::serve::free_port();
+    let demo = crate::serve::free_port();
+    let bridge = crate::serve::start_serve_on(
+        port,
+        &[
+            "--mappings",
+            "mappings",
+            "--demo",
+            "--demo-listen",
+            &format!("127.0.0.1:{demo}"),
+        ],
+        &[
+            ("ORDERS_API_URL", format!("http://127.0.0.1:{demo}/erp")),
+            ("PAYMENTS_API_URL", format!("http://127.0.0.1:{demo}/bank")),
+            (
+                "ORDERS_SOAP_URL",
+                format!("http://127.0.0.1:{port}/soap/OrderService"),
+            ),
+            (
+                "PAYMENTS_SOAP_URL",
+                format!("http://127.0.0.1:{port}/soap/PaymentService"),
+            ),
+        ],
+    );
+    let dom = |url: &str| {
+        let profile = scratch();
+        let out = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--virtual-time-budget=8000",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url)
+            .output()
+            .expect("run chromium");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let page = dom(&format!(
+        "{}/api/OrderService/docs#try=ListOrders",
+        bridge.url
+    ));
+    for op in [
+        "CreateOrder",
+        "GetOrder",
+        "ListOrders",
+        "CancelOrder",
+        "GetStockLevel",
+    ] {
+        assert!(
+            page.contains(&format!(r#"id="op-{op}""#)),
+            "{op} missing:\n{page}"
+        );
+    }
+    assert!(
+        page.contains(r#"id="result-ListOrders" data-status="200""#),
+        "{page}"
+    );
+    assert!(
+        page.contains("SO-2024-000123"),
+        "the answer is not shown:\n{page}"
+    );
+    // The example body of GetPaymentStatus is not a valid payment id: the
+    // page shows the problem document with its pointer.
+    let page = dom(&format!(
+        "{}/api/PaymentService/docs#try=GetPaymentStatus",
+        bridge.url
+    ));
+    assert!(
+        page.contains(r#"id="result-GetPaymentStatus" data-status="400""#),
+        "{page}"
+    );
+    assert!(page.contains("/paymentId"), "{page}");
+}

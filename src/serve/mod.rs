@@ -343,6 +343,14 @@ fn app(
             let Some(port) = f.ports.get(j) else {
                 continue;
             };
+            app = app.route(
+                &format!("{}/docs", f.mapping.path),
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(DOCS_PAGE)
+                }),
+            );
             let doc = web::Data::new(openapi::document(f).to_string());
             app = app.service(
                 web::resource(format!("{}/openapi.json", f.mapping.path))
@@ -412,6 +420,10 @@ async fn render_metrics() -> HttpResponse {
         None => HttpResponse::NotFound().body("metrics are recorded elsewhere in this process\n"),
     }
 }
+
+/// The REST facade's docs page: our own, self-contained (no CDN), it reads
+/// `openapi.json` beside it and offers a form per operation.
+const DOCS_PAGE: &str = include_str!("docs.html");
 
 /// Which facade (and, at `<path>/<PortName>`, which port) a resource serves.
 pub struct Endpoint {

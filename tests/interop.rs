@@ -176,26 +176,35 @@ fn node_soap_calls_every_shipped_operation_through_the_bridge() {
 /// bridge is configured from spyne's own served WSDL, and every operation
 /// is called with JSON; the answers are checked field by field, exactly
 /// (decimals keep their digits).
-#[test]
-fn spyne_behind_the_rest_facade() {
+/// A running spyne backend (killed on drop) and a bridge serving a
+/// scaffolded, unedited rest-to-soap mapping of its served WSDL.
+struct SpyneFacade {
+    bridge: crate::serve::Bridge,
+    _spyne: KillOnDrop,
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spyne_facade() -> SpyneFacade {
     use std::io::BufRead;
     let mut child = Command::new(python())
         .arg(root().join("scripts/peers/spyne_backend.py"))
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start spyne");
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _spyne = Kill(child);
+    let spyne = KillOnDrop(child);
     let port: u16 = line.trim().parse().expect("spyne's port");
     let wsdl = crate::serve::http()
         .get(format!("http://127.0.0.1:{port}/?wsdl"))
@@ -217,6 +226,41 @@ fn spyne_behind_the_rest_facade() {
     ]);
     assert!(scaffold.status.success(), "{}", stderr(&scaffold));
     let bridge = crate::serve::start_serve(&["--mappings", dir.to_str().unwrap()], &[]);
+    SpyneFacade {
+        bridge,
+        _spyne: spyne,
+    }
+}
+
+/// schemathesis generates requests from the facade's own OpenAPI document
+/// (spyne behind it): every answer is documented and fits its schema,
+/// invalid data is refused, and no 5xx arises but the backend's own faults.
+#[test]
+fn schemathesis_finds_no_unmapped_errors() {
+    let f = spyne_facade();
+    let st = python().with_file_name("schemathesis");
+    let out = Command::new(&st)
+        .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
+        .env("PYTHONPATH", root().join("scripts/peers"))
+        .current_dir(scratch())
+        .args(["run", &format!("{}/api/Shop/openapi.json", f.bridge.url)])
+        .args(["--max-examples", "50", "--seed", "20261125", "--checks"])
+        .arg("not_an_unmapped_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection")
+        .output()
+        .expect("run schemathesis");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(" passed"), "{text}");
+}
+
+#[test]
+fn spyne_behind_the_rest_facade() {
+    let f = spyne_facade();
+    let bridge = &f.bridge;
     let call = |op: &str, body: &str| {
         let r = crate::serve::http()
             .post(format!("{}/api/Shop/{op}", bridge.url))

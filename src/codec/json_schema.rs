@@ -309,6 +309,10 @@ impl<'a, 'c> SchemaSet<'a, 'c> {
     }
 }
 
+/// A string XML 1.0 can carry: no C0 controls but tab, newline and carriage
+/// return, no U+FFFE/U+FFFF.
+const XML_CHARS: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]*$";
+
 fn number(text: &str) -> Option<Value> {
     serde_json::from_str::<Value>(text.trim())
         .ok()
@@ -357,14 +361,12 @@ fn atomic(b: Builtin, f: &crate::schema::Facets) -> Value {
         if let Some(l) = f.max_length {
             s["maxLength"] = json!(l);
         }
-        let steps: Vec<String> = f
-            .patterns
-            .iter()
-            .map(|alts| {
-                let joined: Vec<String> = alts.iter().map(|p| format!("(?:{p})")).collect();
-                format!("^(?:{})$", joined.join("|"))
-            })
-            .collect();
+        // XML 1.0 cannot carry most control characters, whatever the type.
+        let mut steps: Vec<String> = vec![XML_CHARS.to_string()];
+        steps.extend(f.patterns.iter().map(|alts| {
+            let joined: Vec<String> = alts.iter().map(|p| format!("(?:{p})")).collect();
+            format!("^(?:{})$", joined.join("|"))
+        }));
         let ecma = |p: &str| {
             !(p.contains("\\i")
                 || p.contains("\\I")

@@ -125,6 +125,9 @@ pub struct OperationFile {
     /// Retries for this operation (see `upstream.retries`); setting it on a
     /// POST declares the call safe to repeat.
     pub retries: Option<u32>,
+    /// rest-to-soap: SOAP header parts to send when the request's
+    /// `$headers` does not give them, by part name (their message JSON).
+    pub soap_headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// Upstream error statuses answered with a declared fault.
     #[serde(default)]
     pub faults: Vec<FaultRule>,
@@ -180,6 +183,8 @@ pub struct Route {
     pub headers: Vec<(String, Template)>,
     pub body: BodySource,
     pub response: Option<String>,
+    /// rest-to-soap: default SOAP header parts, by part name.
+    pub soap_headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// (SOAP path, REST path) pairs, see [`rename`].
     pub request_rename: Vec<(String, String)>,
     pub response_rename: Vec<(String, String)>,
@@ -738,6 +743,24 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 }
             }
         }
+        if let Some(h) = &of.soap_headers {
+            let declared: Vec<String> = crate::codec::message::layout(op, false)
+                .map(|l| l.headers.iter().map(|(n, _)| n.clone()).collect())
+                .unwrap_or_default();
+            for part in h.keys() {
+                if !declared.contains(part) {
+                    errors.push(invalid(format!(
+                        "{}: `{part}` is not a SOAP header part of the input (declared: {})",
+                        at("soap_headers"),
+                        if declared.is_empty() {
+                            "none".to_string()
+                        } else {
+                            declared.join(", ")
+                        }
+                    )));
+                }
+            }
+        }
         for (map, what) in [
             (&of.request_rename, "request_rename"),
             (&of.response_rename, "response_rename"),
@@ -811,7 +834,11 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes.insert(
             op.name.clone(),
             Route {
-                custom: of.method.is_some() || of.path.is_some(),
+                soap_headers: of.soap_headers.clone(),
+                custom: of.method.is_some()
+                    || of.path.is_some()
+                    || (parsed.flow == Flow::RestToSoap
+                        && (!of.query.is_empty() || !of.headers.is_empty())),
                 retries,
                 backoff,
                 method,

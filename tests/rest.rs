@@ -183,6 +183,32 @@ fn json_calls_reach_the_soap_backend_and_come_back_as_json() {
     );
     assert_eq!(code, 200, "{got}");
     assert_eq!(got["status"], "ACCEPTED");
+    // The mapping's default header fields fill what the request leaves out.
+    let mut partial = submit.clone();
+    partial["$headers"]["context"]
+        .as_object_mut()
+        .unwrap()
+        .remove("channel");
+    let (code, got, _) = call(
+        &format!("{api}/PaymentService/SubmitPayment"),
+        json_ct,
+        &partial.to_string(),
+    );
+    assert_eq!(code, 200, "{got}");
+    partial["$headers"]["context"]
+        .as_object_mut()
+        .unwrap()
+        .remove("messageId");
+    let (code, got, _) = call(
+        &format!("{api}/PaymentService/SubmitPayment"),
+        json_ct,
+        &partial.to_string(),
+    );
+    assert_eq!(code, 400, "{got}");
+    assert_eq!(
+        got["errors"][0]["pointer"], "/$headers/context/messageId",
+        "{got}"
+    );
 
     // Bad input: every problem a 400 with pointers; the backend never sees it.
     let (code, got, _) = call(

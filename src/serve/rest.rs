@@ -239,6 +239,30 @@ fn assemble(
             given.push((f.clone(), coerce(facade, entry, f, v)));
         }
     }
+    // Header parts the mapping supplies, unless the request gives them.
+    if let Some(defaults) = &r.soap_headers
+        && let Value::Object(m) = &mut message
+    {
+        let headers = m
+            .entry(crate::codec::message::HEADERS)
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(h) = headers {
+            for (part, v) in defaults {
+                match (h.get_mut(part), v) {
+                    // The request's own fields win; the mapping fills the rest.
+                    (Some(Value::Object(given)), Value::Object(fill)) => {
+                        for (k, x) in fill {
+                            given.entry(k.clone()).or_insert_with(|| x.clone());
+                        }
+                    }
+                    (Some(_), _) => {}
+                    (None, v) => {
+                        h.insert(part.clone(), v.clone());
+                    }
+                }
+            }
+        }
+    }
     for (f, v) in given {
         if !set_field(&mut message, &f, v) {
             let pointer = format!("/{}", f.replace('.', "/"));
@@ -299,7 +323,7 @@ async fn process(
         ..Options::default()
     };
     let assembled;
-    let json: &[u8] = if entry.route.custom {
+    let json: &[u8] = if entry.route.custom || entry.route.soap_headers.is_some() {
         assembled = assemble(facade, entry, req, &body.bytes)?;
         &assembled
     } else {

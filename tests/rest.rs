@@ -371,3 +371,47 @@ fn sample_json(wsdl: &str, element: &str, sample: &str) -> Value {
     assert!(o.status.success(), "{}", stderr(&o));
     serde_json::from_str(&stdout(&o)).unwrap()
 }
+
+/// rpc/literal through the REST facade: the part JSON becomes an rpc
+/// envelope, and the backend's rpc answer comes back as part JSON.
+#[test]
+fn rpc_literal_backends_are_called_in_their_style() {
+    let wsdl = "wsdl/legacy-inventory/inventory-rpc.wsdl";
+    let answer = std::fs::read_to_string(
+        root().join("wsdl/legacy-inventory/samples/GetItemResponse.rpc-literal.envelope.xml"),
+    )
+    .unwrap();
+    let backend = stub_backend("200 OK", "text/xml; charset=utf-8", &answer, Duration::ZERO);
+    let dir = scratch();
+    write(
+        &dir,
+        "inventory.yaml",
+        &format!(
+            "contract: {}/{wsdl}\nflow: rest-to-soap\nport: InventoryRpcLiteralPort\nupstream:\n  base_url: http://127.0.0.1:{backend}/inventory\n",
+            root().display()
+        ),
+    );
+    let bridge = start_serve(&["--mappings", dir.to_str().unwrap()], &[]);
+    let (code, got, _) = call(
+        &format!("{}/api/LegacyInventoryService/GetItem", bridge.url),
+        "application/json",
+        r#"{"itemCode":"PUMP-00042"}"#,
+    );
+    assert_eq!(code, 200, "{got}");
+    let o = soapbridge(&[
+        "convert",
+        wsdl,
+        "--operation",
+        "GetItem",
+        "--message",
+        "output",
+        "--port",
+        "InventoryRpcLiteralPort",
+        "--to",
+        "json",
+        "wsdl/legacy-inventory/samples/GetItemResponse.rpc-literal.envelope.xml",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(got, want);
+}

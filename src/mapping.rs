@@ -807,6 +807,14 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                     }
                 )));
             }
+            if let StatusMatch::Code(c) = r.status
+                && !(400..=599).contains(&c)
+            {
+                errors.push(invalid(format!(
+                    "{}: status {c} is not an error status (400 to 599)",
+                    at("faults")
+                )));
+            }
             if parsed.flow == Flow::RestToSoap && matches!(r.status, StatusMatch::Class(_)) {
                 errors.push(invalid(format!(
                     "{}: a rest-to-soap rule answers one HTTP status: give a code, not a class",
@@ -855,32 +863,58 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         );
     }
     if parsed.flow == Flow::RestToSoap {
-        // Two operations on one method and path cannot both be served.
-        let mut seen: HashMap<(String, String), &str> = HashMap::new();
+        // Routes that can match the same URL cannot both be served: the
+        // server picks one path and answers 405 for the other's method.
+        // Same shape, other method is fine (one resource, two methods).
+        let mut seen: Vec<(String, Vec<Option<String>>, String)> = vec![
+            (
+                "GET".into(),
+                vec![Some("docs".into())],
+                "the docs page".into(),
+            ),
+            (
+                "GET".into(),
+                vec![Some("openapi.json".into())],
+                "the OpenAPI document".into(),
+            ),
+        ];
         for op in &ops {
             let Some(r) = routes.get(&op.name) else {
                 continue;
             };
-            let key = if r.custom {
-                let shape: String = r
+            let (method, segments) = if r.custom {
+                let text: String = r
                     .path
                     .parts
                     .iter()
                     .map(|p| match p {
                         Piece::Text(t) => t.clone(),
-                        Piece::Field(_) => "{}".into(),
+                        Piece::Field(_) => "\u{0}".into(),
                     })
                     .collect();
-                (r.method.clone(), shape)
+                let segs = text
+                    .split('/')
+                    .filter(|x| !x.is_empty())
+                    .map(|x| (!x.contains('\u{0}')).then(|| x.to_string()))
+                    .collect();
+                (r.method.clone(), segs)
             } else {
-                ("POST".into(), format!("/{}", op.name))
+                ("POST".to_string(), vec![Some(op.name.clone())])
             };
-            if let Some(other) = seen.insert(key.clone(), &op.name) {
-                errors.push(invalid(format!(
-                    "operations.{}.path: {} {} is also the route of {other}",
-                    op.name, key.0, key.1
-                )));
+            for (m, other, who) in &seen {
+                let overlap = other.len() == segments.len()
+                    && other.iter().zip(&segments).all(|(a, b)| match (a, b) {
+                        (Some(x), Some(y)) => x == y,
+                        _ => true,
+                    });
+                if overlap && (*other != segments || *m == method) {
+                    errors.push(invalid(format!(
+                        "operations.{}.path: {method} route overlaps {who}'s ({m})",
+                        op.name
+                    )));
+                }
             }
+            seen.push((method, segments, op.name.clone()));
         }
     }
     let path = parsed.path.clone().unwrap_or_else(|| match parsed.flow {

@@ -415,3 +415,25 @@ fn rpc_literal_backends_are_called_in_their_style() {
     let want: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(got, want);
 }
+
+#[test]
+fn overlapping_routes_are_a_check_error() {
+    let dir = scratch();
+    write(
+        &dir,
+        "orders.yaml",
+        &format!(
+            "contract: {}/wsdl/erp-orders/orders.wsdl\nflow: rest-to-soap\nupstream:\n  base_url: http://127.0.0.1:1\noperations:\n  GetOrder:\n    method: GET\n    path: /{{orderId}}\n  CancelOrder:\n    method: POST\n    path: /{{orderId}}\n",
+            root().display()
+        ),
+    );
+    let o = soapbridge(&["check", "--mappings", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("GET route overlaps the docs page's (GET)"),
+        "{err}"
+    );
+    // POST /{orderId} would also take the default POST /CreateOrder etc.
+    assert!(err.contains("route overlaps CreateOrder's (POST)"), "{err}");
+}

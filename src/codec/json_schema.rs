@@ -247,7 +247,7 @@ impl<'a, 'c> SchemaSet<'a, 'c> {
             NodeKind::Element(e) => {
                 let s = self.element(e.decl);
                 props.insert(e.json.clone(), occurs(s, e.array, n));
-                if required && n.min > 0 && !e.array {
+                if required && n.min > 0 {
                     req.push(Value::String(e.json.clone()));
                 }
             }
@@ -272,6 +272,9 @@ impl<'a, 'c> SchemaSet<'a, 'c> {
                         item["required"] = Value::Array(inner_req);
                     }
                     props.insert(name.clone(), occurs(item, true, n));
+                    if required && n.min > 0 && !n.nullable {
+                        req.push(Value::String(name.clone()));
+                    }
                 }
                 GroupSlot::Inline => {
                     let r = required && n.min > 0 && *compositor != Compositor::Choice;
@@ -313,6 +316,22 @@ impl<'a, 'c> SchemaSet<'a, 'c> {
 /// return, no U+FFFE/U+FFFF.
 const XML_CHARS: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]*$";
 
+/// An XSD numeral as JSON accepts it: no `+`, no leading zeros.
+fn canonical_number(v: &str) -> String {
+    let v = v.trim();
+    let (sign, digits) = match v.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", v.strip_prefix('+').unwrap_or(v)),
+    };
+    let trimmed = digits.trim_start_matches('0');
+    let trimmed = if trimmed.is_empty() || trimmed.starts_with('.') {
+        format!("0{trimmed}")
+    } else {
+        trimmed.to_string()
+    };
+    format!("{sign}{trimmed}")
+}
+
 fn number(text: &str) -> Option<Value> {
     serde_json::from_str::<Value>(text.trim())
         .ok()
@@ -335,31 +354,52 @@ fn atomic(b: Builtin, f: &crate::schema::Facets) -> Value {
             .iter()
             .map(|v| match kind {
                 JsonKind::String => Value::String(v.clone()),
-                _ => number(v).unwrap_or_else(|| Value::String(v.clone())),
+                _ => number(&canonical_number(v)).unwrap_or_else(|| Value::String(v.clone())),
             })
             .collect();
         s["enum"] = Value::Array(e);
     }
     if kind == JsonKind::String {
-        if let Some(fmt) = match b {
-            Builtin::Date => Some("date"),
-            Builtin::DateTime => Some("date-time"),
-            Builtin::Time => Some("time"),
-            Builtin::Duration => Some("duration"),
-            Builtin::AnyUri => Some("uri-reference"),
-            _ => None,
-        } {
-            s["format"] = json!(fmt);
+        // `date` is RFC 3339 full-date, which XSD dates match (bar an
+        // optional zone); dateTime and time may lack a zone in XSD, which
+        // RFC 3339 forbids, so they are named, not given a `format`.
+        match b {
+            Builtin::Date | Builtin::Duration => {
+                s["format"] = json!(if b == Builtin::Date {
+                    "date"
+                } else {
+                    "duration"
+                });
+            }
+            Builtin::DateTime | Builtin::Time => {
+                s["x-xsd-type"] = json!(if b == Builtin::Time {
+                    "time"
+                } else {
+                    "dateTime"
+                });
+            }
+            Builtin::AnyUri => s["format"] = json!("uri-reference"),
+            _ => {}
         }
-        if let Some(l) = f.length {
-            s["minLength"] = json!(l);
-            s["maxLength"] = json!(l);
-        }
-        if let Some(l) = f.min_length {
-            s["minLength"] = json!(l);
-        }
-        if let Some(l) = f.max_length {
-            s["maxLength"] = json!(l);
+        // Lengths count characters only where XSD does: hexBinary counts
+        // octets (two characters each), base64Binary octets too (not a
+        // character count), and list-like built-ins count items.
+        let scale = match b {
+            Builtin::HexBinary => Some(2),
+            Builtin::Base64Binary | Builtin::NmTokens | Builtin::IdRefs | Builtin::Entities => None,
+            _ => Some(1),
+        };
+        if let Some(k) = scale {
+            if let Some(l) = f.length {
+                s["minLength"] = json!(l * k);
+                s["maxLength"] = json!(l * k);
+            }
+            if let Some(l) = f.min_length {
+                s["minLength"] = json!(l * k);
+            }
+            if let Some(l) = f.max_length {
+                s["maxLength"] = json!(l * k);
+            }
         }
         // XML 1.0 cannot carry most control characters, whatever the type.
         let mut steps: Vec<String> = vec![XML_CHARS.to_string()];
@@ -367,21 +407,27 @@ fn atomic(b: Builtin, f: &crate::schema::Facets) -> Value {
             let joined: Vec<String> = alts.iter().map(|p| format!("(?:{p})")).collect();
             format!("^(?:{})$", joined.join("|"))
         }));
+        // Only patterns that read the same in ECMA-262 are published as
+        // `pattern`: no XSD-only escapes, no `^`/`$` (literal in XSD,
+        // anchors in ECMA), no `\d`/`\w` (Unicode in XSD, ASCII in ECMA),
+        // no `\p` (needs ECMA's `u` flag), no class subtraction.
         let ecma = |p: &str| {
-            !(p.contains("\\i")
-                || p.contains("\\I")
-                || p.contains("\\c")
-                || p.contains("\\C")
-                || p.contains("\\p{Is")
-                || has_class_subtraction(p))
+            let inner = &p[4..p.len() - 2]; // within our own ^(?: ... )$
+            !([
+                "\\i", "\\I", "\\c", "\\C", "\\d", "\\D", "\\w", "\\W", "\\p", "\\P", "^", "$",
+            ]
+            .iter()
+            .any(|x| inner.contains(x))
+                || has_class_subtraction(inner))
         };
-        match steps.as_slice() {
-            [] => {}
-            [one] if ecma(one) => s["pattern"] = json!(one),
-            many if many.iter().all(|p| ecma(p)) => {
-                s["allOf"] = Value::Array(many.iter().map(|p| json!({"pattern": p})).collect());
-            }
-            many => s["x-xsd-pattern"] = json!(many),
+        let (published, xsd_only): (Vec<&String>, Vec<&String>) =
+            steps[1..].iter().partition(|p| ecma(p));
+        s["pattern"] = json!(XML_CHARS);
+        if !published.is_empty() {
+            s["allOf"] = Value::Array(published.iter().map(|p| json!({"pattern": p})).collect());
+        }
+        if !xsd_only.is_empty() {
+            s["x-xsd-pattern"] = json!(xsd_only);
         }
     } else {
         for (facet, key) in [
@@ -433,6 +479,14 @@ fn has_class_subtraction(p: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::has_class_subtraction;
+
+    #[test]
+    fn numerals_are_canonical_for_json() {
+        assert_eq!(super::canonical_number("01"), "1");
+        assert_eq!(super::canonical_number("+007.50"), "7.50");
+        assert_eq!(super::canonical_number("-0.5"), "-0.5");
+        assert_eq!(super::canonical_number("000"), "0");
+    }
 
     #[test]
     fn class_subtraction_is_told_from_a_literal_dash() {

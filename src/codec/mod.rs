@@ -357,6 +357,16 @@ impl<'c> Codec<'c> {
     ) -> Option<(crate::schema::builtin::JsonKind, bool)> {
         let mut segs = path.split('.');
         let first = segs.next()?;
+        if first == message::HEADERS {
+            // `$headers.part.field...`: a declared header part.
+            let part = segs.next()?;
+            let (_, e) = layout.headers.iter().find(|(n, _)| n == part)?;
+            let mut cur = (self.schema.element(*e).type_id, false);
+            for seg in segs {
+                cur = self.child_field(cur.0, seg)?;
+            }
+            return self.scalar_kind(cur);
+        }
         let mut cur = match &layout.body {
             message::BodyLayout::Element(e) => {
                 self.child_field(self.schema.element(*e).type_id, first)?
@@ -376,6 +386,13 @@ impl<'c> Codec<'c> {
         for seg in segs {
             cur = self.child_field(cur.0, seg)?;
         }
+        self.scalar_kind(cur)
+    }
+
+    fn scalar_kind(
+        &self,
+        cur: (crate::schema::TypeId, bool),
+    ) -> Option<(crate::schema::builtin::JsonKind, bool)> {
         let vt = simple::value_type(self.schema, cur.0).unwrap_or(cur.0);
         match self.schema.ty(vt) {
             crate::schema::TypeDef::Simple(st) => match &st.variety {

@@ -14,6 +14,10 @@ use super::{Entry, Facade, State};
 use crate::codec::{FieldError, Options, TranslateError};
 use crate::wsdl::model::SoapVersion;
 
+/// The largest JSON body held as a tree (any key order, and what
+/// resource-style routes need to add their fields); larger bodies stream.
+const TREE_LIMIT: usize = 1 << 20;
+
 /// Problems are boxed: a request's error path is rare, its value large.
 type Fail = Box<Problem>;
 
@@ -155,6 +159,13 @@ fn assemble(
     body: &[u8],
 ) -> Result<Vec<u8>, Fail> {
     let r = &entry.route;
+    if body.len() > TREE_LIMIT {
+        return Err(Problem::new(413, "too-large", "The request is too large")
+            .detail(format!(
+                "a resource-style route takes JSON bodies up to {TREE_LIMIT} bytes"
+            ))
+            .into());
+    }
     let mut message = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
@@ -190,7 +201,13 @@ fn assemble(
         .enumerate()
     {
         if let Some(raw) = req.match_info().get(&format!("p{i}")) {
-            given.push((f.clone(), coerce(facade, entry, f, raw)));
+            // actix leaves %2F, %25 and %2B encoded in path segments.
+            let value = percent_encoding::percent_decode_str(raw)
+                .decode_utf8()
+                .map_err(|_| {
+                    Problem::new(400, "invalid-request", "A path parameter is not UTF-8")
+                })?;
+            given.push((f.clone(), coerce(facade, entry, f, &value)));
         }
     }
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -239,6 +256,17 @@ fn assemble(
             given.push((f.clone(), coerce(facade, entry, f, v)));
         }
     }
+    for (f, v) in given {
+        if !set_field(&mut message, &f, v) {
+            let pointer = format!("/{}", f.replace('.', "/"));
+            let mut p = Problem::new(400, "invalid-request", "The request breaks the contract");
+            p.errors.push(FieldError {
+                pointer,
+                message: format!("`{f}` is given both in the URL or headers and in the body"),
+            });
+            return Err(p.into());
+        }
+    }
     // Header parts the mapping supplies, unless the request gives them.
     if let Some(defaults) = &r.soap_headers
         && let Value::Object(m) = &mut message
@@ -261,17 +289,6 @@ fn assemble(
                     }
                 }
             }
-        }
-    }
-    for (f, v) in given {
-        if !set_field(&mut message, &f, v) {
-            let pointer = format!("/{}", f.replace('.', "/"));
-            let mut p = Problem::new(400, "invalid-request", "The request breaks the contract");
-            p.errors.push(FieldError {
-                pointer,
-                message: format!("`{f}` is given both in the URL or headers and in the body"),
-            });
-            return Err(p.into());
         }
     }
     Ok(serde_json::to_vec(&message).unwrap_or_default())
@@ -317,7 +334,9 @@ async fn process(
         ignore_unknown: facade.mapping.ignore_unknown_fields,
         limits: crate::codec::Limits {
             max_depth: state.limits.max_depth,
-            max_json: state.limits.max_body,
+            // JSON read whole costs tens of times its size in memory: up
+            // to TREE_LIMIT it is, beyond it it streams (schema order).
+            max_json: TREE_LIMIT,
             ..crate::codec::Limits::default()
         },
         ..Options::default()
@@ -350,8 +369,19 @@ async fn process(
                 detail,
             } => Problem::new(400, "invalid-json", "The request is not valid JSON")
                 .detail(format!("line {line}, column {column}: {detail}")),
-            TranslateError::Limit(m) => {
+            TranslateError::Limit(m) if m.contains("larger than") || m.contains("longer than") => {
                 Problem::new(413, "too-large", "The request is too large").detail(m)
+            }
+            TranslateError::Limit(m) => {
+                Problem::new(400, "limit", "The request exceeds a limit").detail(m)
+            }
+            TranslateError::Unsupported(m) => {
+                tracing::warn!(error = %m, "the contract cannot be translated here");
+                Problem::new(
+                    500,
+                    "unsupported",
+                    "The contract uses a construct soapbridge cannot translate",
+                )
             }
             other => Problem::new(400, "invalid-request", "The request cannot be translated")
                 .detail(other.to_string()),
@@ -606,12 +636,28 @@ fn fault_problem(
             }
         }
     }
-    let title = if reason.is_empty() {
-        "The SOAP backend answered with a fault".to_string()
-    } else {
-        crate::xml::escape::xml_chars(&reason).into_owned()
-    };
-    let mut p = Problem::new(status, "soap-fault", title);
+    // The title stays the same for every fault (RFC 9457 3.1.3). The
+    // backend's own text is passed on only for faults it blames on the
+    // caller or declares in the contract, shortened; a Server fault's text
+    // may hold the backend's internals and goes to the log only.
+    let mut p = Problem::new(
+        status,
+        "soap-fault",
+        "The SOAP backend answered with a fault",
+    );
+    let shareable = sender || fault_json.get("name").is_some();
+    if shareable && !reason.is_empty() {
+        let mut text: String = crate::xml::escape::xml_chars(&reason)
+            .chars()
+            .take(500)
+            .collect();
+        if reason.chars().count() > 500 {
+            text.push('…');
+        }
+        p.detail = Some(text);
+    } else if !reason.is_empty() {
+        tracing::warn!(fault = %reason, "the SOAP backend answered with a Server fault");
+    }
     p.extra.insert("fault".into(), fault_json);
     p
 }

@@ -21,6 +21,7 @@
 
 pub mod ns;
 pub mod qname;
+pub mod queue;
 pub mod xml;
 
 pub use qname::QName;

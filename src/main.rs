@@ -119,6 +119,9 @@ enum Command {
         /// Log format [default: text].
         #[arg(long, env = "SOAPBRIDGE_LOG_FORMAT", value_parser = ["text", "json"])]
         log_format: Option<String>,
+        /// The RabbitMQ broker for queue routes (`amqp://user:pass@host:5672/%2f`).
+        #[arg(long, env = "SOAPBRIDGE_AMQP")]
+        amqp: Option<String>,
         /// Also run the example REST service the shipped mappings point at.
         #[arg(long)]
         demo: bool,
@@ -270,6 +273,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_elements,
             read_timeout,
             log_format,
+            amqp,
             demo,
             demo_listen,
             contract,
@@ -346,6 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     limits,
                     trusted,
                     demo.then_some(demo_listen),
+                    amqp,
                 ))
                 .with_context(|| format!("serving on {listen}"))?;
             Ok(ExitCode::SUCCESS)

@@ -128,9 +128,37 @@ pub struct OperationFile {
     /// rest-to-soap: SOAP header parts to send when the request's
     /// `$headers` does not give them, by part name (their message JSON).
     pub soap_headers: Option<serde_json::Map<String, serde_json::Value>>,
+    /// soap-to-rest: also consume this queue, whose messages are the
+    /// operation's input message JSON, and deliver each through this route.
+    pub queue: Option<QueueFile>,
     /// Upstream error statuses answered with a declared fault.
     #[serde(default)]
     pub faults: Vec<FaultRule>,
+}
+
+/// A queue route's settings as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueFile {
+    pub name: String,
+    /// Deliveries before a message goes to `{name}.dlq` (5).
+    pub max_attempts: Option<u32>,
+    /// The first retry's delay, doubled per attempt (`1s`).
+    pub retry_delay: Option<String>,
+    /// Unacknowledged messages in flight per consumer (16).
+    pub prefetch: Option<u16>,
+    /// `quorum` (the default) or `classic`.
+    pub queue_type: Option<String>,
+}
+
+/// A queue route, checked.
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub name: String,
+    pub max_attempts: u32,
+    pub retry_delay: Duration,
+    pub prefetch: u16,
+    pub quorum: bool,
 }
 
 /// `status` (one code, or `4xx`/`5xx`) -> the contract's fault `fault`,
@@ -185,6 +213,8 @@ pub struct Route {
     pub response: Option<String>,
     /// rest-to-soap: default SOAP header parts, by part name.
     pub soap_headers: Option<serde_json::Map<String, serde_json::Value>>,
+    /// soap-to-rest: a queue consumed and delivered through this route.
+    pub queue: Option<QueueSettings>,
     /// (SOAP path, REST path) pairs, see [`rename`].
     pub request_rename: Vec<(String, String)>,
     pub response_rename: Vec<(String, String)>,
@@ -834,6 +864,62 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         }
         // rest-to-soap: a SOAP call is a POST; only an operation the mapping
         // marks with `retries` is repeated.
+        let queue_settings = match &of.queue {
+            None => None,
+            Some(_) if parsed.flow != Flow::SoapToRest => {
+                errors.push(invalid(format!(
+                    "{}: queue routes deliver through a soap-to-rest route; this mapping is rest-to-soap",
+                    at("queue")
+                )));
+                None
+            }
+            Some(q) => {
+                let name_ok = !q.name.is_empty()
+                    && q.name.len() <= 200
+                    && q.name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+                if !name_ok {
+                    errors.push(invalid(format!(
+                        "{}: `{}` is not a queue name (letters, digits, `.`, `_`, `-`, `:`; at most 200)",
+                        at("queue.name"),
+                        q.name
+                    )));
+                }
+                let retry_delay = match &q.retry_delay {
+                    Some(d) => parse_duration(d).unwrap_or_else(|e| {
+                        errors.push(invalid(format!("{}: {e}", at("queue.retry_delay"))));
+                        Duration::from_secs(1)
+                    }),
+                    None => Duration::from_secs(1),
+                };
+                let quorum = match q.queue_type.as_deref() {
+                    None | Some("quorum") => true,
+                    Some("classic") => false,
+                    Some(other) => {
+                        errors.push(invalid(format!(
+                            "{}: `{other}` is not quorum or classic",
+                            at("queue.queue_type")
+                        )));
+                        true
+                    }
+                };
+                let max_attempts = q.max_attempts.unwrap_or(5);
+                if max_attempts == 0 {
+                    errors.push(invalid(format!(
+                        "{}: must be at least 1",
+                        at("queue.max_attempts")
+                    )));
+                }
+                Some(QueueSettings {
+                    name: q.name.clone(),
+                    max_attempts: max_attempts.max(1),
+                    retry_delay,
+                    prefetch: q.prefetch.unwrap_or(16).max(1),
+                    quorum,
+                })
+            }
+        };
         let idempotent =
             parsed.flow == Flow::SoapToRest && matches!(method.as_str(), "GET" | "PUT" | "DELETE");
         let retries = of
@@ -842,6 +928,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes.insert(
             op.name.clone(),
             Route {
+                queue: queue_settings,
                 soap_headers: of.soap_headers.clone(),
                 custom: of.method.is_some()
                     || of.path.is_some()

@@ -6,6 +6,7 @@ mod cli;
 mod convert;
 #[cfg(feature = "interop")]
 mod interop;
+mod queue;
 mod rest;
 mod roundtrip;
 mod serve;

@@ -208,6 +208,7 @@ pub async fn run(
     limits: ServeLimits,
     trusted_proxies: Vec<config::Cidr>,
     demo: Option<SocketAddr>,
+    amqp: Option<String>,
 ) -> std::io::Result<()> {
     let demo_server = match demo {
         Some(addr) => {
@@ -228,6 +229,17 @@ pub async fn run(
     let mut state = state(mappings, limits)?;
     state.trusted_proxies = trusted_proxies;
     let state = Arc::new(state);
+    let queues = crate::queue::routes(&state);
+    match (&amqp, queues.is_empty()) {
+        (Some(url), false) => {
+            tokio::spawn(crate::queue::run(state.clone(), url.clone()));
+        }
+        (None, false) => tracing::warn!(
+            queues = queues.len(),
+            "queue routes are configured but no broker is (--amqp URL): they are not consumed"
+        ),
+        _ => {}
+    }
     for f in &state.facades {
         tracing::info!(
             path = %f.mapping.path,

@@ -250,7 +250,8 @@ async fn process<'f>(
         .map_err(request_fault)?;
     let message: serde_json::Value = serde_json::from_slice(&json)
         .map_err(|_| Fault::server("the request could not be translated"))?;
-    let outcome = super::upstream::call(state, facade, entry, &message, req, id).await?;
+    let caller = super::upstream::from_request(req, id);
+    let outcome = super::upstream::call(state, facade, entry, &message, &caller).await?;
     let Some(output) = &entry.output else {
         return Ok(Reply::Accepted);
     };

@@ -94,14 +94,38 @@ pub(super) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Resu
 }
 
 /// Calls the upstream for one request; `Ok` is its JSON answer (2xx).
+/// Who asks for an upstream call: what it passes on besides the message.
+#[derive(Default)]
+pub struct Caller<'a> {
+    /// The request id (`X-Request-Id` upstream).
+    pub id: &'a str,
+    /// W3C trace context to propagate.
+    pub traceparent: Option<&'a str>,
+    /// An idempotency key (a queue message's id), sent as `Idempotency-Key`
+    /// unless the mapping sets that header itself.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// A SOAP request's caller: its request id and trace context.
+pub fn from_request<'a>(req: &'a HttpRequest, id: &'a str) -> Caller<'a> {
+    Caller {
+        id,
+        traceparent: req
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok()),
+        idempotency_key: None,
+    }
+}
+
 pub async fn call(
     state: &State,
     facade: &Facade,
     entry: &Entry,
     message: &serde_json::Value,
-    req: &HttpRequest,
-    id: &str,
+    caller: &Caller<'_>,
 ) -> Result<serde_json::Value, Fault> {
+    let id = caller.id;
     let route = &entry.route;
     let mut url = facade.mapping.base_url.clone();
     let path = fill(&route.path, message, true)?;
@@ -141,12 +165,16 @@ pub async fn call(
             .timeout(route.timeout)
             .header("Accept", "application/json")
             .header("X-Request-Id", id);
-        if let Some(tp) = req
-            .headers()
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok())
-        {
+        if let Some(tp) = caller.traceparent {
             rb = rb.header("traceparent", tp);
+        }
+        if let Some(key) = caller.idempotency_key
+            && !route
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("idempotency-key"))
+        {
+            rb = rb.header("Idempotency-Key", key);
         }
         if let Some(a) = &facade.mapping.basic_auth {
             rb = rb.basic_auth(&a.username, Some(&a.password));

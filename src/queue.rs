@@ -1,0 +1,341 @@
+//! Queue routes (flow C, first part): soapbridge consumes a RabbitMQ queue
+//! whose messages are an operation's input message JSON, and delivers each
+//! through that operation's REST route (flow A's machinery).
+//!
+//! At least once, nothing lost: a message is acked only after the upstream
+//! accepted it (2xx), or after its retry or dead letter is confirmed by the
+//! broker. Retries never block a consumer: a failed message is republished
+//! to `{queue}.retry` with a per-message TTL (exponential backoff), whose
+//! dead-letter route leads back to `{queue}`. After `max_attempts`, or at
+//! once for poison (not JSON, breaks the contract, a 4xx upstream answer),
+//! it is republished to `{queue}.dlq` with headers saying why. Anything
+//! that cannot be confirmed is nacked with requeue, never dropped.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
+
+use crate::mapping::QueueSettings;
+use crate::serve::fault::Party;
+use crate::serve::{Entry, Facade, State};
+
+/// Message headers soapbridge keeps on retried and dead-lettered messages.
+pub const ATTEMPTS: &str = "x-soapbridge-attempts";
+pub const ERROR: &str = "x-soapbridge-error";
+pub const FIRST_FAILURE: &str = "x-soapbridge-first-failure";
+pub const LAST_FAILURE: &str = "x-soapbridge-last-failure";
+
+/// One consumed queue and the route its messages are delivered through.
+pub struct QueueRoute {
+    pub facade: usize,
+    pub port: usize,
+    pub entry: usize,
+    pub settings: QueueSettings,
+}
+
+/// The queue routes of the loaded mappings (each operation once, first port).
+pub fn routes(state: &State) -> Vec<QueueRoute> {
+    let mut out: Vec<QueueRoute> = Vec::new();
+    for (i, f) in state.facades.iter().enumerate() {
+        for (j, p) in f.ports.iter().enumerate() {
+            for (k, e) in p.entries.iter().enumerate() {
+                if let Some(q) = &e.route.queue
+                    && !out.iter().any(|r| r.settings.name == q.name)
+                {
+                    out.push(QueueRoute {
+                        facade: i,
+                        port: j,
+                        entry: k,
+                        settings: q.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Consumes every queue route until the process stops, reconnecting with
+/// backoff when the broker goes away.
+pub async fn run(state: Arc<State>, amqp: String) {
+    let routes = routes(&state);
+    if routes.is_empty() {
+        return;
+    }
+    let mut handles = Vec::new();
+    for route in routes {
+        let state = state.clone();
+        let amqp = amqp.clone();
+        handles.push(tokio::spawn(async move {
+            consume_forever(state, amqp, route).await
+        }));
+    }
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
+async fn consume_forever(state: Arc<State>, amqp: String, route: QueueRoute) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match consume(&state, &amqp, &route).await {
+            Ok(()) => backoff = Duration::from_millis(200),
+            Err(e) => {
+                tracing::warn!(queue = %route.settings.name, error = %e, retry_in_ms = backoff.as_millis() as u64, "queue consumer stopped; reconnecting");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+fn table(entries: &[(&str, AMQPValue)]) -> FieldTable {
+    let mut t = FieldTable::default();
+    for (k, v) in entries {
+        t.insert(ShortString::from(*k), v.clone());
+    }
+    t
+}
+
+fn text(s: &str) -> AMQPValue {
+    AMQPValue::LongString(LongString::from(s.as_bytes().to_vec()))
+}
+
+/// Declares the queue, its retry queue and its dead-letter queue (idempotent).
+pub async fn declare(channel: &Channel, q: &QueueSettings) -> lapin::Result<()> {
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
+    let kind = |quorum: bool| text(if quorum { "quorum" } else { "classic" });
+    channel
+        .queue_declare(
+            q.name.as_str().into(),
+            durable,
+            table(&[("x-queue-type", kind(q.quorum))]),
+        )
+        .await?;
+    // Expired retries go back to the main queue through the default exchange.
+    channel
+        .queue_declare(
+            format!("{}.retry", q.name).as_str().into(),
+            durable,
+            table(&[
+                ("x-queue-type", kind(false)),
+                ("x-dead-letter-exchange", text("")),
+                ("x-dead-letter-routing-key", text(&q.name)),
+            ]),
+        )
+        .await?;
+    channel
+        .queue_declare(
+            format!("{}.dlq", q.name).as_str().into(),
+            durable,
+            table(&[("x-queue-type", kind(q.quorum))]),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn consume(state: &State, amqp: &str, route: &QueueRoute) -> lapin::Result<()> {
+    let conn = Connection::connect(amqp, ConnectionProperties::default()).await?;
+    let channel = conn.create_channel().await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    channel
+        .basic_qos(route.settings.prefetch, BasicQosOptions::default())
+        .await?;
+    declare(&channel, &route.settings).await?;
+    let mut consumer = channel
+        .basic_consume(
+            route.settings.name.as_str().into(),
+            format!("soapbridge-{}", std::process::id()).as_str().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tracing::info!(queue = %route.settings.name, "consuming");
+    let facade = &state.facades[route.facade];
+    let entry = &facade.ports[route.port].entries[route.entry];
+    while let Some(delivery) = consumer.next().await {
+        let delivery = delivery?;
+        let outcome = deliver(state, facade, entry, &delivery).await;
+        settle(&channel, &route.settings, &delivery, outcome).await?;
+    }
+    Ok(())
+}
+
+/// What became of one delivery.
+enum Outcome {
+    Delivered,
+    /// Worth another try later (the upstream failed or timed out).
+    Retry(String),
+    /// Never deliverable as it is (poison, or the upstream refused it).
+    Poison(String),
+}
+
+fn header<'a>(d: &'a lapin::message::Delivery, name: &str) -> Option<&'a AMQPValue> {
+    d.properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(&ShortString::from(name)))
+}
+
+fn attempts(d: &lapin::message::Delivery) -> u32 {
+    match header(d, ATTEMPTS) {
+        Some(AMQPValue::LongLongInt(n)) => (*n).clamp(1, u32::MAX as i64) as u32,
+        Some(AMQPValue::LongInt(n)) => (*n).max(1) as u32,
+        _ => 1,
+    }
+}
+
+/// The message's id: its `message_id`, else a digest of its body (so a
+/// republished copy keeps the same idempotency key).
+fn message_id(d: &lapin::message::Delivery) -> String {
+    if let Some(id) = d.properties.message_id() {
+        return id.to_string();
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    d.data.hash(&mut h);
+    format!("sha-{:016x}", h.finish())
+}
+
+async fn deliver(
+    state: &State,
+    facade: &Facade,
+    entry: &Entry,
+    d: &lapin::message::Delivery,
+) -> Outcome {
+    let Ok(message) = serde_json::from_slice::<serde_json::Value>(&d.data) else {
+        return Outcome::Poison("the message is not JSON".into());
+    };
+    // Validate against the contract exactly as a SOAP request would be.
+    if let Err(e) = facade.codec.json_to_envelope(
+        &entry.input,
+        &d.data[..],
+        std::io::sink(),
+        &crate::codec::Options::default(),
+    ) {
+        let why = match e {
+            crate::codec::TranslateError::Invalid(errors) => {
+                let pointers: Vec<String> = errors.iter().take(5).map(|e| e.to_string()).collect();
+                format!("the message breaks the contract: {}", pointers.join("; "))
+            }
+            other => format!("the message cannot be translated: {other}"),
+        };
+        return Outcome::Poison(why);
+    }
+    let id = message_id(d);
+    let caller = crate::serve::upstream::Caller {
+        id: &id,
+        traceparent: None,
+        idempotency_key: Some(&id),
+    };
+    match crate::serve::upstream::call(state, facade, entry, &message, &caller).await {
+        Ok(_) => Outcome::Delivered,
+        Err(f) if f.party == Party::Client => Outcome::Poison(f.reason),
+        Err(f) => Outcome::Retry(f.reason),
+    }
+}
+
+fn now_text() -> String {
+    let s = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    s.to_string()
+}
+
+/// Acks, or republishes (retry or dead letter, confirmed) and then acks;
+/// nacks with requeue when the broker did not confirm.
+async fn settle(
+    channel: &Channel,
+    q: &QueueSettings,
+    d: &lapin::message::Delivery,
+    outcome: Outcome,
+) -> lapin::Result<()> {
+    let n = attempts(d);
+    let (target, why, expiration) = match outcome {
+        Outcome::Delivered => {
+            d.ack(Default::default()).await?;
+            metrics::counter!("soapbridge_queue_delivered_total", "queue" => q.name.clone())
+                .increment(1);
+            return Ok(());
+        }
+        Outcome::Retry(why) if n < q.max_attempts => {
+            let delay = q.retry_delay.saturating_mul(1 << (n - 1).min(16));
+            (
+                format!("{}.retry", q.name),
+                why,
+                Some(delay.as_millis().to_string()),
+            )
+        }
+        Outcome::Retry(why) => (
+            format!("{}.dlq", q.name),
+            format!("{why} (after {n} attempts)"),
+            None,
+        ),
+        Outcome::Poison(why) => (format!("{}.dlq", q.name), why, None),
+    };
+    let first = match header(d, FIRST_FAILURE) {
+        Some(AMQPValue::LongString(s)) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        _ => now_text(),
+    };
+    let mut headers = d.properties.headers().clone().unwrap_or_default();
+    headers.insert(ATTEMPTS.into(), AMQPValue::LongLongInt(i64::from(n) + 1));
+    headers.insert(ERROR.into(), text(&why));
+    headers.insert(FIRST_FAILURE.into(), text(&first));
+    headers.insert(LAST_FAILURE.into(), text(&now_text()));
+    let mut props = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_message_id(message_id(d).as_str().into())
+        .with_headers(headers);
+    if let Some(ms) = &expiration {
+        props = props.with_expiration(ms.as_str().into());
+    }
+    let confirmed = match channel
+        .basic_publish(
+            "".into(),
+            target.as_str().into(),
+            // Mandatory: an unroutable copy comes back instead of vanishing.
+            BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
+            &d.data,
+            props,
+        )
+        .await
+    {
+        Ok(confirm) => matches!(confirm.await, Ok(Confirmation::Ack(None))),
+        Err(_) => false,
+    };
+    if confirmed {
+        d.ack(Default::default()).await?;
+        let kind = if expiration.is_some() {
+            "retried"
+        } else {
+            "dead_lettered"
+        };
+        metrics::counter!("soapbridge_queue_messages_total", "queue" => q.name.clone(), "outcome" => kind).increment(1);
+        tracing::info!(queue = %q.name, to = %target, attempts = n, reason = %why, "message moved");
+    } else {
+        // Not safely elsewhere: give it back to the queue, never drop it.
+        d.nack(BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        })
+        .await?;
+    }
+    Ok(())
+}

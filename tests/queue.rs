@@ -1,0 +1,283 @@
+//! Queue routes against the real RabbitMQ on this machine (started by
+//! `scripts/bootstrap.sh`): the bridge consumes a queue of its own, unique
+//! name and delivers to a REST upstream on loopback; retries, poison and
+//! dead letters are counted at the end, and every queue is deleted.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use lapin::options::{
+    BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, ShortString};
+use lapin::{BasicProperties, Confirmation, Connection, ConnectionProperties};
+
+use crate::serve::start_serve;
+use crate::util::*;
+
+fn amqp() -> String {
+    std::env::var("SOAPBRIDGE_TEST_AMQP")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// What the upstream saw: attempts per message id, and the ids it accepted.
+#[derive(Clone, Default)]
+struct Seen {
+    tries: HashMap<String, u32>,
+    accepted: Vec<String>,
+}
+
+static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+
+/// The REST upstream: `m-3` and `m-4` fail twice with 500 then succeed,
+/// `m-7` always fails, `m-8` is refused with 422; the rest succeed.
+fn start_upstream() -> u16 {
+    *SEEN.lock().unwrap() = Some(Seen::default());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(|| {
+                App::new().route(
+                    "/payment-events",
+                    web::post().to(|req: HttpRequest, _body: web::Bytes| async move {
+                        let id = req
+                            .headers()
+                            .get("idempotency-key")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string();
+                        let mut seen = SEEN.lock().unwrap();
+                        let seen = seen.as_mut().unwrap();
+                        let n = {
+                            let t = seen.tries.entry(id.clone()).or_insert(0);
+                            *t += 1;
+                            *t
+                        };
+                        match id.as_str() {
+                            "m-3" | "m-4" if n <= 2 => HttpResponse::InternalServerError().finish(),
+                            "m-7" => HttpResponse::InternalServerError().finish(),
+                            "m-8" => HttpResponse::UnprocessableEntity()
+                                .json(serde_json::json!({"title": "refused"})),
+                            _ => {
+                                seen.accepted.push(id);
+                                HttpResponse::Accepted().finish()
+                            }
+                        }
+                    }),
+                )
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    port
+}
+
+#[test]
+fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
+    let queue = format!(
+        "sbtest.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let upstream = start_upstream();
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\n  timeout: 5s\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    queue:\n      name: {queue}\n      max_attempts: 3\n      retry_delay: 100ms\n      prefetch: 4\n",
+            root().display()
+        ),
+    );
+    let event = {
+        let o = soapbridge(&[
+            "convert",
+            "wsdl/bank-payments/payments.wsdl",
+            "--element",
+            "NotifyPaymentEvent",
+            "--to",
+            "json",
+            "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o).trim().to_string()
+    };
+    let _bridge = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .expect("RabbitMQ on 127.0.0.1:5672 (scripts/bootstrap.sh starts it)");
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        // The bridge declares the queues; wait until it has.
+        let started = Instant::now();
+        while ch
+            .queue_declare(
+                queue.as_str().into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                Default::default(),
+            )
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the bridge did not declare {queue}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let publish = |ch: lapin::Channel, id: String, body: Vec<u8>, q: String| async move {
+            let confirm = ch
+                .basic_publish(
+                    "".into(),
+                    q.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    BasicProperties::default()
+                        .with_delivery_mode(2)
+                        .with_message_id(id.as_str().into()),
+                )
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            assert!(matches!(confirm, Confirmation::Ack(_)), "{confirm:?}");
+        };
+        for i in 0..10 {
+            publish(
+                ch.clone(),
+                format!("m-{i}"),
+                event.clone().into_bytes(),
+                queue.clone(),
+            )
+            .await;
+        }
+        publish(
+            ch.clone(),
+            "poison-1".into(),
+            b"not json at all".to_vec(),
+            queue.clone(),
+        )
+        .await;
+        publish(
+            ch.clone(),
+            "poison-2".into(),
+            br#"{"event":{"nope":1}}"#.to_vec(),
+            queue.clone(),
+        )
+        .await;
+
+        // Everything ends up delivered or dead-lettered.
+        let dlq = format!("{queue}.dlq");
+        let mut dead: Vec<(String, String)> = Vec::new();
+        let started = Instant::now();
+        loop {
+            while let Some(m) = ch
+                .basic_get(dlq.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap()
+            {
+                let id = m
+                    .delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                let why = m
+                    .delivery
+                    .properties
+                    .headers()
+                    .as_ref()
+                    .and_then(|h| {
+                        h.inner()
+                            .get(&ShortString::from(soapbridge::queue::ERROR))
+                            .cloned()
+                    })
+                    .map(|v| match v {
+                        AMQPValue::LongString(s) => {
+                            String::from_utf8_lossy(s.as_bytes()).into_owned()
+                        }
+                        other => format!("{other:?}"),
+                    })
+                    .unwrap_or_default();
+                dead.push((id, why));
+            }
+            let accepted = SEEN.lock().unwrap().as_ref().unwrap().accepted.len();
+            if accepted >= 8 && dead.len() >= 4 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "after 30 s: {accepted} accepted, dead letters {dead:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let Seen { tries, accepted } = SEEN.lock().unwrap().clone().unwrap();
+        let mut got: Vec<String> = accepted;
+        got.sort();
+        got.dedup();
+        assert_eq!(
+            got,
+            ["m-0", "m-1", "m-2", "m-3", "m-4", "m-5", "m-6", "m-9"]
+        );
+        assert_eq!(tries["m-3"], 3, "failed twice, then delivered");
+        assert_eq!(tries["m-7"], 3, "max_attempts");
+        assert_eq!(tries["m-8"], 1, "a 4xx is not retried");
+        dead.sort();
+        let ids: Vec<&str> = dead.iter().map(|(i, _)| i.as_str()).collect();
+        assert_eq!(ids, ["m-7", "m-8", "poison-1", "poison-2"], "{dead:?}");
+        assert!(dead[0].1.contains("after 3 attempts"), "{dead:?}");
+        assert!(dead[2].1.contains("not JSON"), "{dead:?}");
+        assert!(dead[3].1.contains("breaks the contract"), "{dead:?}");
+        for q in [queue.clone(), format!("{queue}.retry"), dlq] {
+            ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await
+                .unwrap();
+        }
+    });
+}
+
+#[test]
+fn queue_settings_are_checked() {
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:1\noperations:\n  NotifyPaymentEvent:\n    queue:\n      name: has spaces\n      max_attempts: 0\n      queue_type: lazy\n",
+            root().display()
+        ),
+    );
+    let o = soapbridge(&["check", "--mappings", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for needle in [
+        "`has spaces` is not a queue name",
+        "queue.max_attempts: must be at least 1",
+        "`lazy` is not quorum or classic",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in {err}");
+    }
+}

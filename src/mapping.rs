@@ -131,6 +131,10 @@ pub struct OperationFile {
     /// soap-to-rest: also consume this queue, whose messages are the
     /// operation's input message JSON, and deliver each through this route.
     pub queue: Option<QueueFile>,
+    /// soap-to-rest, one-way operations: publish the validated message to
+    /// this queue (and answer 202 once the broker confirmed) instead of
+    /// calling the upstream.
+    pub publish: Option<PublishFile>,
     /// Upstream error statuses answered with a declared fault.
     #[serde(default)]
     pub faults: Vec<FaultRule>,
@@ -148,6 +152,15 @@ pub struct QueueFile {
     /// Unacknowledged messages in flight per consumer (16).
     pub prefetch: Option<u16>,
     /// `quorum` (the default) or `classic`.
+    pub queue_type: Option<String>,
+}
+
+/// Where a one-way SOAP operation's messages are published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishFile {
+    pub queue: String,
+    /// `quorum` (the default) or `classic`, as the queue is declared.
     pub queue_type: Option<String>,
 }
 
@@ -215,6 +228,8 @@ pub struct Route {
     pub soap_headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// soap-to-rest: a queue consumed and delivered through this route.
     pub queue: Option<QueueSettings>,
+    /// soap-to-rest: publish to this queue instead of calling the upstream.
+    pub publish: Option<QueueSettings>,
     /// (SOAP path, REST path) pairs, see [`rename`].
     pub request_rename: Vec<(String, String)>,
     pub response_rename: Vec<(String, String)>,
@@ -920,6 +935,36 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 })
             }
         };
+        let publish_settings = match &of.publish {
+            None => None,
+            Some(p) => {
+                if parsed.flow != Flow::SoapToRest || !op.one_way {
+                    errors.push(invalid(format!(
+                        "{}: only one-way SOAP operations are published to a queue (their caller needs no answer)",
+                        at("publish")
+                    )));
+                }
+                let name_ok = !p.queue.is_empty()
+                    && p.queue.len() <= 200
+                    && p.queue
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+                if !name_ok {
+                    errors.push(invalid(format!(
+                        "{}: `{}` is not a queue name",
+                        at("publish.queue"),
+                        p.queue
+                    )));
+                }
+                Some(QueueSettings {
+                    name: p.queue.clone(),
+                    max_attempts: 1,
+                    retry_delay: Duration::from_secs(1),
+                    prefetch: 1,
+                    quorum: p.queue_type.as_deref() != Some("classic"),
+                })
+            }
+        };
         let idempotent =
             parsed.flow == Flow::SoapToRest && matches!(method.as_str(), "GET" | "PUT" | "DELETE");
         let retries = of
@@ -928,6 +973,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes.insert(
             op.name.clone(),
             Route {
+                publish: publish_settings,
                 queue: queue_settings,
                 soap_headers: of.soap_headers.clone(),
                 custom: of.method.is_some()

@@ -339,3 +339,138 @@ async fn settle(
     }
     Ok(())
 }
+
+/// Publishes messages with confirms over one lazily (re)opened channel.
+/// Every call is bounded in time: a broker that is away is an error at
+/// once, never a hang.
+pub struct Publisher {
+    url: String,
+    channel: tokio::sync::Mutex<Option<(Connection, Channel)>>,
+    declared: tokio::sync::Mutex<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("the message broker is unavailable")]
+    Unavailable,
+    #[error("the message broker did not confirm the message")]
+    NotConfirmed,
+}
+
+impl Publisher {
+    pub fn new(url: String) -> Publisher {
+        Publisher {
+            url,
+            channel: tokio::sync::Mutex::new(None),
+            declared: tokio::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether the broker answers (connecting if needed), within 2 s: the
+    /// readiness of a deployment that publishes.
+    pub async fn ready(&self) -> bool {
+        let check = async {
+            let mut guard = self.channel.lock().await;
+            if matches!(&*guard, Some((c, ch)) if c.status().connected() && ch.status().connected())
+            {
+                return true;
+            }
+            let Ok(conn) = Connection::connect(&self.url, ConnectionProperties::default()).await
+            else {
+                return false;
+            };
+            let Ok(ch) = conn.create_channel().await else {
+                return false;
+            };
+            if ch
+                .confirm_select(ConfirmSelectOptions::default())
+                .await
+                .is_err()
+            {
+                return false;
+            }
+            *guard = Some((conn, ch));
+            self.declared.lock().await.clear();
+            true
+        };
+        tokio::time::timeout(Duration::from_secs(2), check)
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Publishes `body` persistently to `q` (declared on first use) and
+    /// waits for the broker's confirm.
+    pub async fn publish(
+        &self,
+        q: &QueueSettings,
+        id: &str,
+        body: &[u8],
+    ) -> Result<(), PublishError> {
+        let limit = Duration::from_secs(5);
+        tokio::time::timeout(limit, self.publish_inner(q, id, body))
+            .await
+            .map_err(|_| PublishError::Unavailable)?
+    }
+
+    async fn publish_inner(
+        &self,
+        q: &QueueSettings,
+        id: &str,
+        body: &[u8],
+    ) -> Result<(), PublishError> {
+        let mut guard = self.channel.lock().await;
+        let healthy =
+            matches!(&*guard, Some((c, ch)) if c.status().connected() && ch.status().connected());
+        if !healthy {
+            let conn = Connection::connect(&self.url, ConnectionProperties::default())
+                .await
+                .map_err(|_| PublishError::Unavailable)?;
+            let ch = conn
+                .create_channel()
+                .await
+                .map_err(|_| PublishError::Unavailable)?;
+            ch.confirm_select(ConfirmSelectOptions::default())
+                .await
+                .map_err(|_| PublishError::Unavailable)?;
+            *guard = Some((conn, ch));
+            self.declared.lock().await.clear();
+        }
+        let (_, ch) = guard.as_ref().expect("opened above");
+        {
+            let mut declared = self.declared.lock().await;
+            if !declared.contains(&q.name) {
+                declare(ch, q)
+                    .await
+                    .map_err(|_| PublishError::Unavailable)?;
+                declared.push(q.name.clone());
+            }
+        }
+        let props = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type("application/json".into())
+            .with_message_id(id.into());
+        let confirm = ch
+            .basic_publish(
+                "".into(),
+                q.name.as_str().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                body,
+                props,
+            )
+            .await
+            .map_err(|_| PublishError::Unavailable)?
+            .await
+            .map_err(|_| PublishError::Unavailable)?;
+        match confirm {
+            Confirmation::Ack(None) => {
+                metrics::counter!("soapbridge_queue_published_total", "queue" => q.name.clone())
+                    .increment(1);
+                Ok(())
+            }
+            _ => Err(PublishError::NotConfirmed),
+        }
+    }
+}

@@ -30,44 +30,49 @@ struct Seen {
     accepted: Vec<String>,
 }
 
-static SEEN: Mutex<Option<Seen>> = Mutex::new(None);
+type Shared = std::sync::Arc<Mutex<Seen>>;
 
 /// The REST upstream: `m-3` and `m-4` fail twice with 500 then succeed,
 /// `m-7` always fails, `m-8` is refused with 422; the rest succeed.
-fn start_upstream() -> u16 {
-    *SEEN.lock().unwrap() = Some(Seen::default());
+fn start_upstream() -> (u16, Shared) {
+    let seen: Shared = Default::default();
+    let shared = seen.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            HttpServer::new(|| {
-                App::new().route(
+            let data = web::Data::new(shared);
+            HttpServer::new(move || {
+                App::new().app_data(data.clone()).route(
                     "/payment-events",
-                    web::post().to(|req: HttpRequest, _body: web::Bytes| async move {
-                        let id = req
-                            .headers()
-                            .get("idempotency-key")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_string();
-                        let mut seen = SEEN.lock().unwrap();
-                        let seen = seen.as_mut().unwrap();
-                        let n = {
-                            let t = seen.tries.entry(id.clone()).or_insert(0);
-                            *t += 1;
-                            *t
-                        };
-                        match id.as_str() {
-                            "m-3" | "m-4" if n <= 2 => HttpResponse::InternalServerError().finish(),
-                            "m-7" => HttpResponse::InternalServerError().finish(),
-                            "m-8" => HttpResponse::UnprocessableEntity()
-                                .json(serde_json::json!({"title": "refused"})),
-                            _ => {
-                                seen.accepted.push(id);
-                                HttpResponse::Accepted().finish()
+                    web::post().to(
+                        |req: HttpRequest, seen: web::Data<Shared>, _body: web::Bytes| async move {
+                            let id = req
+                                .headers()
+                                .get("idempotency-key")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("")
+                                .to_string();
+                            let mut seen = seen.lock().unwrap();
+                            let n = {
+                                let t = seen.tries.entry(id.clone()).or_insert(0);
+                                *t += 1;
+                                *t
+                            };
+                            match id.as_str() {
+                                "m-3" | "m-4" if n <= 2 => {
+                                    HttpResponse::InternalServerError().finish()
+                                }
+                                "m-7" => HttpResponse::InternalServerError().finish(),
+                                "m-8" => HttpResponse::UnprocessableEntity()
+                                    .json(serde_json::json!({"title": "refused"})),
+                                _ => {
+                                    seen.accepted.push(id);
+                                    HttpResponse::Accepted().finish()
+                                }
                             }
-                        }
-                    }),
+                        },
+                    ),
                 )
             })
             .workers(1)
@@ -78,7 +83,7 @@ fn start_upstream() -> u16 {
             .unwrap();
         });
     });
-    port
+    (port, seen)
 }
 
 #[test]
@@ -91,7 +96,7 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
             .unwrap()
             .as_nanos()
     );
-    let upstream = start_upstream();
+    let (upstream, seen) = start_upstream();
     let dir = scratch();
     write(
         &dir,
@@ -224,7 +229,7 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
                     .unwrap_or_default();
                 dead.push((id, why));
             }
-            let accepted = SEEN.lock().unwrap().as_ref().unwrap().accepted.len();
+            let accepted = seen.lock().unwrap().accepted.len();
             if accepted >= 8 && dead.len() >= 4 {
                 break;
             }
@@ -234,7 +239,7 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let Seen { tries, accepted } = SEEN.lock().unwrap().clone().unwrap();
+        let Seen { tries, accepted } = seen.lock().unwrap().clone();
         let mut got: Vec<String> = accepted;
         got.sort();
         got.dedup();
@@ -280,4 +285,115 @@ fn queue_settings_are_checked() {
     ] {
         assert!(err.contains(needle), "missing `{needle}` in {err}");
     }
+}
+
+/// A one-way SOAP operation published to a queue (202 after the broker's
+/// confirm), consumed by the same bridge and delivered to the upstream with
+/// the SOAP request's id as idempotency key; and a clear fault, fast, when
+/// the broker is away.
+#[test]
+fn a_one_way_soap_call_goes_through_the_queue_to_the_upstream() {
+    let queue = format!(
+        "sbtest.pub.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let (upstream, seen) = start_upstream();
+    let dir = scratch();
+    let mapping = |amqp_queue: &str| {
+        format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    publish:\n      queue: {amqp_queue}\n    queue:\n      name: {amqp_queue}\n      retry_delay: 100ms\n",
+            root().display()
+        )
+    };
+    write(&dir, "payments.yaml", &mapping(&queue));
+    let bridge = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let ready = crate::serve::http()
+        .get(format!("{}/readyz", bridge.url))
+        .send()
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let body =
+        std::fs::read_to_string(root().join("wsdl/bank-payments/samples/NotifyPaymentEvent.xml"))
+            .unwrap();
+    let body = body.trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let envelope = format!(
+        r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>{body}</e:Body></e:Envelope>"#
+    );
+    let r = crate::serve::http()
+        .post(format!("{}/soap/PaymentService", bridge.url))
+        .header("Content-Type", "application/soap+xml")
+        .header("X-Request-Id", "event-0001")
+        .body(envelope.clone())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().unwrap());
+    let started = Instant::now();
+    while !seen
+        .lock()
+        .unwrap()
+        .accepted
+        .contains(&"event-0001".to_string())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the event did not reach the upstream"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(bridge);
+    // Broker unreachable: a Receiver fault within seconds, and /readyz says so.
+    let closed = crate::serve::free_port();
+    let down = start_serve(
+        &[
+            "--mappings",
+            dir.to_str().unwrap(),
+            "--amqp",
+            &format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"),
+        ],
+        &[],
+    );
+    let started = Instant::now();
+    let r = crate::serve::http()
+        .post(format!("{}/soap/PaymentService", down.url))
+        .header("Content-Type", "application/soap+xml")
+        .body(envelope)
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    assert_eq!(status, 500, "{text}");
+    assert!(
+        text.contains("soap:Receiver") && text.contains("message broker is unavailable"),
+        "{text}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let ready = crate::serve::http()
+        .get(format!("{}/readyz", down.url))
+        .send()
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    drop(down);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        for q in [
+            queue.clone(),
+            format!("{queue}.retry"),
+            format!("{queue}.dlq"),
+        ] {
+            ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await
+                .unwrap();
+        }
+    });
 }

@@ -197,6 +197,8 @@ pub struct State {
     pub trusted_proxies: Vec<config::Cidr>,
     /// KiB of request bodies in memory, across all requests.
     pub inflight: tokio::sync::Semaphore,
+    /// Publishes one-way operations mapped to a queue (with `--amqp`).
+    pub publisher: Option<crate::queue::Publisher>,
 }
 
 /// Serves the mappings until the process is stopped (SIGINT/SIGTERM let
@@ -228,6 +230,7 @@ pub async fn run(
     metrics::handle();
     let mut state = state(mappings, limits)?;
     state.trusted_proxies = trusted_proxies;
+    state.publisher = amqp.clone().map(crate::queue::Publisher::new);
     let state = Arc::new(state);
     let queues = crate::queue::routes(&state);
     match (&amqp, queues.is_empty()) {
@@ -313,6 +316,7 @@ pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<Sta
         facades,
         client,
         trusted_proxies: config::Cidr::loopback(),
+        publisher: None,
         inflight: tokio::sync::Semaphore::new(
             (limits.max_inflight >> 10).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
         ),
@@ -338,10 +342,7 @@ fn app(
             "/healthz",
             web::get().to(|| async { HttpResponse::Ok().body("ok\n") }),
         )
-        .route(
-            "/readyz",
-            web::get().to(|| async { HttpResponse::Ok().body("ready\n") }),
-        )
+        .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(render_metrics));
     for (i, f) in state.facades.iter().enumerate() {
         if f.mapping.flow == crate::mapping::Flow::RestToSoap {
@@ -429,6 +430,16 @@ fn app(
         }
     }
     app.default_service(web::to(not_found))
+}
+
+/// Ready when the mappings are loaded (they are, or the process would not
+/// serve) and, for a deployment that publishes to a broker, the broker answers.
+async fn readyz(state: web::Data<State>) -> HttpResponse {
+    match &state.publisher {
+        Some(p) if !p.ready().await => HttpResponse::ServiceUnavailable()
+            .body("not ready: the message broker is unavailable\n"),
+        _ => HttpResponse::Ok().body("ready\n"),
+    }
 }
 
 async fn render_metrics() -> HttpResponse {

@@ -250,6 +250,25 @@ async fn process<'f>(
         .map_err(request_fault)?;
     let message: serde_json::Value = serde_json::from_slice(&json)
         .map_err(|_| Fault::server("the request could not be translated"))?;
+    if let Some(q) = &entry.route.publish {
+        // A one-way operation mapped to a queue: accepted once the broker
+        // confirmed it; the queue's consumer delivers it.
+        let Some(publisher) = &state.publisher else {
+            return Err(Fault::server(
+                "this operation is delivered through a message broker, and none is configured",
+            ));
+        };
+        let body = serde_json::to_vec(&message).unwrap_or_default();
+        return match publisher.publish(q, id, &body).await {
+            Ok(()) => Ok(Reply::Accepted),
+            Err(e) => {
+                tracing::warn!(request_id = %id, queue = %q.name, error = %e, "publish failed");
+                Err(Fault::server(format!(
+                    "{e}; the message was not accepted, send it again"
+                )))
+            }
+        };
+    }
     let caller = super::upstream::from_request(req, id);
     let outcome = super::upstream::call(state, facade, entry, &message, &caller).await?;
     let Some(output) = &entry.output else {

@@ -169,6 +169,23 @@ enum Command {
         #[command(flatten)]
         contract: ContractArgs,
     },
+    /// Inspect and replay the dead letters of a queue route (`{QUEUE}.dlq`).
+    Dlq {
+        #[arg(value_parser = ["list", "show", "replay"])]
+        action: String,
+        /// The queue route's queue (its dead letters are in `QUEUE.dlq`).
+        queue: String,
+        /// Only the message with this id (show, replay).
+        #[arg(long)]
+        id: Option<String>,
+        /// The RabbitMQ broker.
+        #[arg(
+            long,
+            env = "SOAPBRIDGE_AMQP",
+            default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+        )]
+        amqp: String,
+    },
     /// Print the OpenAPI 3.1 document of a rest-to-soap mapping's REST facade.
     Openapi {
         /// The mapping file (`flow: rest-to-soap`).
@@ -451,6 +468,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("wrote {}", o.display());
                 }
                 None => print!("{yaml}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dlq {
+            action,
+            queue,
+            id,
+            amqp,
+        } => {
+            let rt = tokio::runtime::Runtime::new()?;
+            match action.as_str() {
+                "replay" => {
+                    let n = rt
+                        .block_on(soapbridge::queue::dlq_replay(&amqp, &queue, id.as_deref()))
+                        .with_context(|| format!("replaying {queue}.dlq"))?;
+                    println!("{n} message(s) moved from {queue}.dlq back to {queue}");
+                }
+                _ => {
+                    let letters = rt
+                        .block_on(soapbridge::queue::dlq_list(&amqp, &queue))
+                        .with_context(|| format!("reading {queue}.dlq"))?;
+                    let letters: Vec<_> = letters
+                        .into_iter()
+                        .filter(|l| id.as_ref().is_none_or(|want| &l.message_id == want))
+                        .collect();
+                    if action == "show" {
+                        println!("{}", serde_json::to_string_pretty(&letters)?);
+                    } else {
+                        println!("{} dead letter(s) in {queue}.dlq", letters.len());
+                        for l in &letters {
+                            println!("{}  attempts {}  {}", l.message_id, l.attempts, l.error);
+                        }
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -474,3 +474,110 @@ impl Publisher {
         }
     }
 }
+
+/// A message in a dead-letter queue, as `soapbridge dlq` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeadLetter {
+    pub message_id: String,
+    pub attempts: u32,
+    pub error: String,
+    pub first_failure: String,
+    pub last_failure: String,
+    pub body: String,
+}
+
+fn header_text(h: Option<&AMQPValue>) -> String {
+    match h {
+        Some(AMQPValue::LongString(s)) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    }
+}
+
+/// The dead letters of `queue` (its `{queue}.dlq`), left in place: they are
+/// read without acknowledging and go back when the channel closes.
+pub async fn dlq_list(url: &str, queue: &str) -> lapin::Result<Vec<DeadLetter>> {
+    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+    let ch = conn.create_channel().await?;
+    let dlq = format!("{queue}.dlq");
+    let mut out = Vec::new();
+    while let Some(m) = ch
+        .basic_get(
+            dlq.as_str().into(),
+            lapin::options::BasicGetOptions { no_ack: false },
+        )
+        .await?
+    {
+        let d = &m.delivery;
+        out.push(DeadLetter {
+            message_id: message_id(d),
+            attempts: attempts(d).saturating_sub(1),
+            error: header_text(header(d, ERROR)),
+            first_failure: header_text(header(d, FIRST_FAILURE)),
+            last_failure: header_text(header(d, LAST_FAILURE)),
+            body: String::from_utf8_lossy(&d.data).into_owned(),
+        });
+    }
+    // Unacknowledged: closing puts every message back, in order.
+    ch.close(200, "listed".into()).await?;
+    conn.close(200, "listed".into()).await?;
+    Ok(out)
+}
+
+/// Moves dead letters of `queue` (all, or the one with `id`) back to the
+/// queue with a fresh attempt count: each is republished with a confirm,
+/// then removed from the dead-letter queue. Returns how many moved.
+pub async fn dlq_replay(url: &str, queue: &str, id: Option<&str>) -> lapin::Result<usize> {
+    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+    let ch = conn.create_channel().await?;
+    ch.confirm_select(ConfirmSelectOptions::default()).await?;
+    let dlq = format!("{queue}.dlq");
+    let mut moved = 0;
+    let mut keep = Vec::new();
+    while let Some(m) = ch
+        .basic_get(
+            dlq.as_str().into(),
+            lapin::options::BasicGetOptions { no_ack: false },
+        )
+        .await?
+    {
+        let d = m.delivery;
+        if id.is_some_and(|want| message_id(&d) != want) {
+            keep.push(d);
+            continue;
+        }
+        let props = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type("application/json".into())
+            .with_message_id(message_id(&d).as_str().into());
+        let confirm = ch
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                &d.data,
+                props,
+            )
+            .await?
+            .await?;
+        if matches!(confirm, Confirmation::Ack(None)) {
+            d.ack(Default::default()).await?;
+            moved += 1;
+        } else {
+            keep.push(d);
+        }
+    }
+    for d in keep {
+        d.nack(BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        })
+        .await?;
+    }
+    ch.close(200, "replayed".into()).await?;
+    conn.close(200, "replayed".into()).await?;
+    Ok(moved)
+}

@@ -397,3 +397,144 @@ fn a_one_way_soap_call_goes_through_the_queue_to_the_upstream() {
         }
     });
 }
+
+/// `soapbridge dlq list|show|replay` on a real dead-letter queue.
+#[test]
+fn dead_letters_are_listed_shown_and_replayed() {
+    let queue = format!(
+        "sbtest.dlq.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let (upstream, _seen) = start_upstream();
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    queue:\n      name: {queue}\n      max_attempts: 1\n",
+            root().display()
+        ),
+    );
+    let event = {
+        let o = soapbridge(&[
+            "convert",
+            "wsdl/bank-payments/payments.wsdl",
+            "--element",
+            "NotifyPaymentEvent",
+            "--to",
+            "json",
+            "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+        ]);
+        stdout(&o).trim().to_string()
+    };
+    let bridge = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ch = rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        let started = Instant::now();
+        while ch
+            .queue_declare(
+                queue.as_str().into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                Default::default(),
+            )
+            .await
+            .is_err()
+        {
+            assert!(started.elapsed() < Duration::from_secs(20));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // `m-7` always fails upstream; with one attempt it is dead-lettered at once.
+        ch.basic_publish(
+            "".into(),
+            queue.as_str().into(),
+            BasicPublishOptions::default(),
+            event.as_bytes(),
+            BasicProperties::default()
+                .with_delivery_mode(2)
+                .with_message_id("m-7".into()),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+        (conn, ch)
+    });
+    let dlq = |args: &[&str]| {
+        let mut all = vec!["dlq"];
+        all.extend_from_slice(args);
+        let amqp = amqp();
+        all.extend_from_slice(&["--amqp", &amqp]);
+        let o = soapbridge(&all);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let started = Instant::now();
+    while !dlq(&["list", &queue]).starts_with("1 dead letter(s)") {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no dead letter"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let listed = dlq(&["list", &queue]);
+    assert!(listed.contains("m-7  attempts 1"), "{listed}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&dlq(&["show", &queue, "--id", "m-7"])).unwrap();
+    assert_eq!(shown[0]["message_id"], "m-7");
+    assert!(
+        shown[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("after 1 attempts"),
+        "{shown}"
+    );
+    assert_eq!(shown[0]["body"].as_str().unwrap(), event);
+    // Replayed while no consumer runs: it sits in the queue again, same id.
+    drop(bridge);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(dlq(&["replay", &queue]).starts_with("1 message(s) moved"));
+    assert!(dlq(&["list", &queue]).starts_with("0 dead letter(s)"));
+    rt.block_on(async {
+        let (_conn, ch) = (ch.0, ch.1);
+        let m = ch
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap()
+            .expect("the replayed message");
+        assert_eq!(
+            m.delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "m-7"
+        );
+        for q in [
+            queue.clone(),
+            format!("{queue}.retry"),
+            format!("{queue}.dlq"),
+        ] {
+            ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await
+                .unwrap();
+        }
+    });
+}

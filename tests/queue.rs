@@ -538,3 +538,141 @@ fn dead_letters_are_listed_shown_and_replayed() {
         }
     });
 }
+
+/// Fault test: `kill -9` of the consuming bridge mid-stream, then a
+/// restart. Every message reaches the upstream at least once; duplicates
+/// carry the same message id (the idempotency key).
+#[test]
+fn kill_9_of_the_consumer_loses_nothing() {
+    // 2,000 in CI; SOAPBRIDGE_FAULT_MESSAGES=10000 for a longer run.
+    let n: usize = std::env::var("SOAPBRIDGE_FAULT_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let queue = format!(
+        "sbtest.kill.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let (upstream, seen) = start_upstream();
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    queue:\n      name: {queue}\n      prefetch: 32\n",
+            root().display()
+        ),
+    );
+    let event = {
+        let o = soapbridge(&[
+            "convert",
+            "wsdl/bank-payments/payments.wsdl",
+            "--element",
+            "NotifyPaymentEvent",
+            "--to",
+            "json",
+            "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+        ]);
+        stdout(&o).trim().to_string()
+    };
+    let first = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_conn, ch) = rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        let started = Instant::now();
+        while ch
+            .queue_declare(
+                queue.as_str().into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                Default::default(),
+            )
+            .await
+            .is_err()
+        {
+            assert!(started.elapsed() < Duration::from_secs(20));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut confirms = Vec::with_capacity(n);
+        for i in 0..n {
+            confirms.push(
+                ch.basic_publish(
+                    "".into(),
+                    queue.as_str().into(),
+                    BasicPublishOptions::default(),
+                    event.as_bytes(),
+                    BasicProperties::default()
+                        .with_delivery_mode(2)
+                        .with_message_id(format!("k-{i}").as_str().into()),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        for c in confirms {
+            assert!(matches!(c.await.unwrap(), Confirmation::Ack(_)));
+        }
+        (conn, ch)
+    });
+    // Kill it once it is busy delivering.
+    let started = Instant::now();
+    while seen.lock().unwrap().accepted.len() < n / 10 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no progress before the kill"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(first); // SIGKILL: unacked deliveries go back to the queue
+    let at_kill = seen.lock().unwrap().accepted.len();
+    let _second = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let started = Instant::now();
+    loop {
+        let distinct: std::collections::HashSet<String> =
+            seen.lock().unwrap().accepted.iter().cloned().collect();
+        if distinct.len() == n {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{} of {n} delivered after the restart",
+            distinct.len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let total = seen.lock().unwrap().accepted.len();
+    eprintln!(
+        "kill -9 fault test: {n} published, killed after {at_kill} deliveries, {n} distinct delivered, {} duplicate deliveries",
+        total - n
+    );
+    assert!(at_kill < n, "the kill came after everything was delivered");
+    rt.block_on(async {
+        for q in [
+            queue.clone(),
+            format!("{queue}.retry"),
+            format!("{queue}.dlq"),
+        ] {
+            ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                .await
+                .unwrap();
+        }
+    });
+}

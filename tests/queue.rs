@@ -28,6 +28,9 @@ fn amqp() -> String {
 struct Seen {
     tries: HashMap<String, u32>,
     accepted: Vec<String>,
+    /// Requests still to fail (500, or a hang past the timeout) before the
+    /// upstream recovers.
+    outage: u32,
 }
 
 type Shared = std::sync::Arc<Mutex<Seen>>;
@@ -59,6 +62,16 @@ fn start_upstream() -> (u16, Shared) {
                                 *t += 1;
                                 *t
                             };
+                            if seen.outage > 0 {
+                                seen.outage -= 1;
+                                let slow = seen.outage % 2 == 0;
+                                drop(seen);
+                                if slow {
+                                    // Longer than the mapping's timeout.
+                                    actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+                                }
+                                return HttpResponse::InternalServerError().finish();
+                            }
                             match id.as_str() {
                                 "m-3" | "m-4" if n <= 2 => {
                                     HttpResponse::InternalServerError().finish()
@@ -239,7 +252,9 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let Seen { tries, accepted } = seen.lock().unwrap().clone();
+        let Seen {
+            tries, accepted, ..
+        } = seen.lock().unwrap().clone();
         let mut got: Vec<String> = accepted;
         got.sort();
         got.dedup();
@@ -673,6 +688,150 @@ fn kill_9_of_the_consumer_loses_nothing() {
             ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
                 .await
                 .unwrap();
+        }
+    });
+}
+
+/// Fault test: the upstream fails (500s and timeouts) for its first 300
+/// requests, then recovers; poison is mixed in; two bridges consume the
+/// queue at once. Every valid message is delivered, every poison message
+/// sits in the dead-letter queue.
+#[test]
+fn an_upstream_outage_poison_and_competing_consumers_lose_nothing() {
+    let n: usize = std::env::var("SOAPBRIDGE_FAULT_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let queue = format!(
+        "sbtest.outage.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let (upstream, seen) = start_upstream();
+    seen.lock().unwrap().outage = 300;
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\n  timeout: 300ms\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    queue:\n      name: {queue}\n      max_attempts: 20\n      retry_delay: 50ms\n      prefetch: 16\n",
+            root().display()
+        ),
+    );
+    let event = {
+        let o = soapbridge(&[
+            "convert",
+            "wsdl/bank-payments/payments.wsdl",
+            "--element",
+            "NotifyPaymentEvent",
+            "--to",
+            "json",
+            "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+        ]);
+        stdout(&o).trim().to_string()
+    };
+    let _a = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let _b = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default()).await.unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+        // Both bridges consume before anything is published.
+        let started = Instant::now();
+        loop {
+            let q = ch
+                .queue_declare(
+                    queue.as_str().into(),
+                    lapin::options::QueueDeclareOptions { passive: true, ..Default::default() },
+                    Default::default(),
+                )
+                .await;
+            if q.as_ref().is_ok_and(|q| q.consumer_count() == 2) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "two consumers expected: {q:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Every hundredth message is poison (breaks the contract).
+        let mut confirms = Vec::new();
+        let mut valid = 0;
+        let mut poison = 0;
+        for i in 0..n {
+            let (id, body) = if i % 100 == 99 {
+                poison += 1;
+                (format!("poison-{i}"), br#"{"event":"not an event"}"#.to_vec())
+            } else {
+                valid += 1;
+                (format!("o-{i}"), event.clone().into_bytes())
+            };
+            confirms.push(
+                ch.basic_publish(
+                    "".into(),
+                    queue.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    BasicProperties::default().with_delivery_mode(2).with_message_id(id.as_str().into()),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        for c in confirms {
+            assert!(matches!(c.await.unwrap(), Confirmation::Ack(_)));
+        }
+        let dlq = format!("{queue}.dlq");
+        let mut dead: Vec<String> = Vec::new();
+        let started = Instant::now();
+        loop {
+            while let Some(m) = ch
+                .basic_get(dlq.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap()
+            {
+                dead.push(m.delivery.properties.message_id().as_ref().map(|s| s.to_string()).unwrap_or_default());
+            }
+            let delivered = seen
+                .lock()
+                .unwrap()
+                .accepted
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            if delivered >= valid && dead.len() >= poison {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{delivered} of {valid} delivered, {} of {poison} dead letters",
+                dead.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let s = seen.lock().unwrap().clone();
+        let distinct: std::collections::HashSet<&String> = s.accepted.iter().collect();
+        assert_eq!(distinct.len(), valid);
+        assert!(distinct.iter().all(|id| id.starts_with("o-")));
+        assert_eq!(dead.len(), poison);
+        assert!(dead.iter().all(|id| id.starts_with("poison-")), "{dead:?}");
+        let retried = s.tries.values().filter(|t| **t > 1).count();
+        eprintln!(
+            "outage fault test: {n} published ({poison} poison), 2 consumers, upstream failing its first 300 requests (500s and timeouts): {} distinct delivered, {} duplicates, {retried} messages retried, {} dead-lettered",
+            distinct.len(),
+            s.accepted.len() - distinct.len(),
+            dead.len()
+        );
+        for q in [queue.clone(), format!("{queue}.retry"), dlq] {
+            ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await.unwrap();
         }
     });
 }

@@ -23,6 +23,67 @@ fn amqp() -> String {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
+/// Waits until `queue` exists with `consumers` consumers (or any number,
+/// for `None`). Each check uses a fresh channel: a failed passive declare
+/// closes the channel it ran on.
+async fn wait_for_queue(conn: &Connection, queue: &str, consumers: Option<u32>) {
+    let started = Instant::now();
+    loop {
+        let ch = conn.create_channel().await.unwrap();
+        let q = ch
+            .queue_declare(
+                queue.into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                Default::default(),
+            )
+            .await;
+        let _ = ch.close(200, "checked".into()).await;
+        if q.as_ref()
+            .is_ok_and(|q| consumers.is_none_or(|c| q.consumer_count() == c))
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{queue} is not there with {consumers:?} consumers: {q:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deletes a test's queue, its retry and its dead-letter queue when
+/// dropped, also when the test fails.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let q = self.0.clone();
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let Ok(conn) = Connection::connect(&amqp(), ConnectionProperties::default()).await
+            else {
+                return;
+            };
+            let Ok(ch) = conn.create_channel().await else {
+                return;
+            };
+            for name in [q.clone(), format!("{q}.retry"), format!("{q}.dlq")] {
+                let _ = ch
+                    .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+                    .await;
+            }
+        });
+    }
+}
+
 /// What the upstream saw: attempts per message id, and the ids it accepted.
 #[derive(Clone, Default)]
 struct Seen {
@@ -56,22 +117,23 @@ fn start_upstream() -> (u16, Shared) {
                                 .and_then(|v| v.to_str().ok())
                                 .unwrap_or("")
                                 .to_string();
-                            let mut seen = seen.lock().unwrap();
-                            let n = {
-                                let t = seen.tries.entry(id.clone()).or_insert(0);
-                                *t += 1;
-                                *t
+                            // During an outage: a 500, or a hang past the timeout.
+                            let outage = {
+                                let mut seen = seen.lock().unwrap();
+                                *seen.tries.entry(id.clone()).or_insert(0) += 1;
+                                (seen.outage > 0).then(|| {
+                                    seen.outage -= 1;
+                                    seen.outage.is_multiple_of(2)
+                                })
                             };
-                            if seen.outage > 0 {
-                                seen.outage -= 1;
-                                let slow = seen.outage % 2 == 0;
-                                drop(seen);
+                            if let Some(slow) = outage {
                                 if slow {
-                                    // Longer than the mapping's timeout.
                                     actix_web::rt::time::sleep(Duration::from_millis(700)).await;
                                 }
                                 return HttpResponse::InternalServerError().finish();
                             }
+                            let mut seen = seen.lock().unwrap();
+                            let n = seen.tries[&id];
                             match id.as_str() {
                                 "m-3" | "m-4" if n <= 2 => {
                                     HttpResponse::InternalServerError().finish()
@@ -109,6 +171,7 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
             .unwrap()
             .as_nanos()
     );
+    let _cleanup = Cleanup(queue.clone());
     let (upstream, seen) = start_upstream();
     let dir = scratch();
     write(
@@ -146,25 +209,7 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
             .await
             .unwrap();
         // The bridge declares the queues; wait until it has.
-        let started = Instant::now();
-        while ch
-            .queue_declare(
-                queue.as_str().into(),
-                lapin::options::QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                Default::default(),
-            )
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the bridge did not declare {queue}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for_queue(&conn, &queue, None).await;
         let publish = |ch: lapin::Channel, id: String, body: Vec<u8>, q: String| async move {
             let confirm = ch
                 .basic_publish(
@@ -316,6 +361,7 @@ fn a_one_way_soap_call_goes_through_the_queue_to_the_upstream() {
             .unwrap()
             .as_nanos()
     );
+    let _cleanup = Cleanup(queue.clone());
     let (upstream, seen) = start_upstream();
     let dir = scratch();
     let mapping = |amqp_queue: &str| {
@@ -424,6 +470,7 @@ fn dead_letters_are_listed_shown_and_replayed() {
             .unwrap()
             .as_nanos()
     );
+    let _cleanup = Cleanup(queue.clone());
     let (upstream, _seen) = start_upstream();
     let dir = scratch();
     write(
@@ -459,22 +506,7 @@ fn dead_letters_are_listed_shown_and_replayed() {
         ch.confirm_select(ConfirmSelectOptions::default())
             .await
             .unwrap();
-        let started = Instant::now();
-        while ch
-            .queue_declare(
-                queue.as_str().into(),
-                lapin::options::QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                Default::default(),
-            )
-            .await
-            .is_err()
-        {
-            assert!(started.elapsed() < Duration::from_secs(20));
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for_queue(&conn, &queue, None).await;
         // `m-7` always fails upstream; with one attempt it is dead-lettered at once.
         ch.basic_publish(
             "".into(),
@@ -572,6 +604,7 @@ fn kill_9_of_the_consumer_loses_nothing() {
             .unwrap()
             .as_nanos()
     );
+    let _cleanup = Cleanup(queue.clone());
     let (upstream, seen) = start_upstream();
     let dir = scratch();
     write(
@@ -607,22 +640,7 @@ fn kill_9_of_the_consumer_loses_nothing() {
         ch.confirm_select(ConfirmSelectOptions::default())
             .await
             .unwrap();
-        let started = Instant::now();
-        while ch
-            .queue_declare(
-                queue.as_str().into(),
-                lapin::options::QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                Default::default(),
-            )
-            .await
-            .is_err()
-        {
-            assert!(started.elapsed() < Duration::from_secs(20));
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for_queue(&conn, &queue, None).await;
         let mut confirms = Vec::with_capacity(n);
         for i in 0..n {
             confirms.push(
@@ -710,6 +728,7 @@ fn an_upstream_outage_poison_and_competing_consumers_lose_nothing() {
             .unwrap()
             .as_nanos()
     );
+    let _cleanup = Cleanup(queue.clone());
     let (upstream, seen) = start_upstream();
     seen.lock().unwrap().outage = 300;
     let dir = scratch();
@@ -747,21 +766,7 @@ fn an_upstream_outage_poison_and_competing_consumers_lose_nothing() {
         let ch = conn.create_channel().await.unwrap();
         ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
         // Both bridges consume before anything is published.
-        let started = Instant::now();
-        loop {
-            let q = ch
-                .queue_declare(
-                    queue.as_str().into(),
-                    lapin::options::QueueDeclareOptions { passive: true, ..Default::default() },
-                    Default::default(),
-                )
-                .await;
-            if q.as_ref().is_ok_and(|q| q.consumer_count() == 2) {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "two consumers expected: {q:?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for_queue(&conn, &queue, Some(2)).await;
         // Every hundredth message is poison (breaks the contract).
         let mut confirms = Vec::new();
         let mut valid = 0;

@@ -435,16 +435,19 @@ impl Publisher {
             *guard = Some((conn, ch));
             self.declared.lock().await.clear();
         }
-        let (_, ch) = guard.as_ref().expect("opened above");
+        let ch = guard.as_ref().expect("opened above").1.clone();
         {
             let mut declared = self.declared.lock().await;
             if !declared.contains(&q.name) {
-                declare(ch, q)
+                declare(&ch, q)
                     .await
                     .map_err(|_| PublishError::Unavailable)?;
                 declared.push(q.name.clone());
             }
         }
+        // Confirms are awaited without the lock: publishes pipeline on the
+        // channel, each caller waiting only for its own confirm.
+        drop(guard);
         let props = BasicProperties::default()
             .with_delivery_mode(2)
             .with_content_type("application/json".into())

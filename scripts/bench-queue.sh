@@ -28,7 +28,8 @@ TAG="$$.$(date +%s)"
 Q_PUB="sbbench.pub.$TAG"; Q_PLAIN="sbbench.plain.$TAG"; Q_E2E="sbbench.e2e.$TAG"
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    # Stopped for good before the queues go, or a consumer would re-declare them.
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     "$AB" delete "$AMQP" "$Q_PUB" "$Q_PLAIN" "$Q_E2E" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }

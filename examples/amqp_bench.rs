@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
-use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 
 fn props(id: String) -> BasicProperties {
@@ -33,12 +33,16 @@ async fn channel(url: &str) -> (Connection, Channel) {
     (conn, ch)
 }
 
+/// Declared exactly as soapbridge declares a queue route's queue (same
+/// arguments, or the broker refuses the second declaration).
 async fn declare(ch: &Channel, queue: &str) {
-    let mut args = FieldTable::default();
-    args.insert(
-        ShortString::from("x-queue-type"),
-        AMQPValue::LongString(LongString::from(b"quorum".to_vec())),
-    );
+    let args = soapbridge::queue::main_arguments(&soapbridge::mapping::QueueSettings {
+        name: queue.to_string(),
+        max_attempts: 5,
+        retry_delay: Duration::from_secs(1),
+        prefetch: 16,
+        quorum: true,
+    });
     ch.queue_declare(
         queue.into(),
         QueueDeclareOptions {

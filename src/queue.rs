@@ -108,6 +108,32 @@ fn text(s: &str) -> AMQPValue {
     AMQPValue::LongString(LongString::from(s.as_bytes().to_vec()))
 }
 
+/// Redeliveries the broker allows before it dead-letters a message itself
+/// (a consumer crashing on it again and again). soapbridge counts attempts
+/// on its own and dead-letters explicitly long before; this limit is set
+/// explicitly so that RabbitMQ 4's silent default (20, then drop without a
+/// dead-letter exchange) never applies.
+pub const DELIVERY_LIMIT: i64 = 50;
+
+/// The main queue's arguments: its type, and for quorum queues an explicit
+/// delivery limit whose dead letters go, at least once, to `{name}.dlq`.
+pub fn main_arguments(q: &QueueSettings) -> FieldTable {
+    if !q.quorum {
+        return table(&[("x-queue-type", text("classic"))]);
+    }
+    table(&[
+        ("x-queue-type", text("quorum")),
+        ("x-delivery-limit", AMQPValue::LongLongInt(DELIVERY_LIMIT)),
+        ("x-dead-letter-exchange", text("")),
+        (
+            "x-dead-letter-routing-key",
+            text(&format!("{}.dlq", q.name)),
+        ),
+        ("x-dead-letter-strategy", text("at-least-once")),
+        ("x-overflow", text("reject-publish")),
+    ])
+}
+
 /// Declares the queue, its retry queue and its dead-letter queue (idempotent).
 pub async fn declare(channel: &Channel, q: &QueueSettings) -> lapin::Result<()> {
     let durable = QueueDeclareOptions {
@@ -116,11 +142,7 @@ pub async fn declare(channel: &Channel, q: &QueueSettings) -> lapin::Result<()> 
     };
     let kind = |quorum: bool| text(if quorum { "quorum" } else { "classic" });
     channel
-        .queue_declare(
-            q.name.as_str().into(),
-            durable,
-            table(&[("x-queue-type", kind(q.quorum))]),
-        )
+        .queue_declare(q.name.as_str().into(), durable, main_arguments(q))
         .await?;
     // Expired retries go back to the main queue through the default exchange.
     channel

@@ -64,7 +64,7 @@ pub fn routes(state: &State) -> Vec<QueueRoute> {
 
 /// Consumes every queue route until the process stops, reconnecting with
 /// backoff when the broker goes away.
-pub async fn run(state: Arc<State>, amqp: String) {
+pub async fn run(state: Arc<State>, amqp: String, shutdown: tokio::sync::watch::Receiver<bool>) {
     let routes = routes(&state);
     if routes.is_empty() {
         return;
@@ -73,8 +73,9 @@ pub async fn run(state: Arc<State>, amqp: String) {
     for route in routes {
         let state = state.clone();
         let amqp = amqp.clone();
+        let shutdown = shutdown.clone();
         handles.push(tokio::spawn(async move {
-            consume_forever(state, amqp, route).await
+            consume_forever(state, amqp, route, shutdown).await
         }));
     }
     for h in handles {
@@ -82,14 +83,31 @@ pub async fn run(state: Arc<State>, amqp: String) {
     }
 }
 
-async fn consume_forever(state: Arc<State>, amqp: String, route: QueueRoute) {
+/// Consumes until `shutdown` turns true: then the delivery in hand is
+/// finished and settled (acked, retried or dead-lettered) before returning.
+async fn consume_forever(
+    state: Arc<State>,
+    amqp: String,
+    route: QueueRoute,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match consume(&state, &amqp, &route).await {
+        if *shutdown.borrow() {
+            return;
+        }
+        match consume(&state, &amqp, &route, &mut shutdown).await {
+            Ok(()) if *shutdown.borrow() => {
+                tracing::info!(queue = %route.settings.name, "stopped consuming");
+                return;
+            }
             Ok(()) => backoff = Duration::from_millis(200),
             Err(e) => {
                 tracing::warn!(queue = %route.settings.name, error = %e, retry_in_ms = backoff.as_millis() as u64, "queue consumer stopped; reconnecting");
-                tokio::time::sleep(backoff).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => return,
+                }
                 backoff = (backoff * 2).min(Duration::from_secs(30));
             }
         }
@@ -166,7 +184,12 @@ pub async fn declare(channel: &Channel, q: &QueueSettings) -> lapin::Result<()> 
     Ok(())
 }
 
-async fn consume(state: &State, amqp: &str, route: &QueueRoute) -> lapin::Result<()> {
+async fn consume(
+    state: &State,
+    amqp: &str,
+    route: &QueueRoute,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> lapin::Result<()> {
     let conn = Connection::connect(amqp, ConnectionProperties::default()).await?;
     let channel = conn.create_channel().await?;
     channel
@@ -187,11 +210,23 @@ async fn consume(state: &State, amqp: &str, route: &QueueRoute) -> lapin::Result
     tracing::info!(queue = %route.settings.name, "consuming");
     let facade = &state.facades[route.facade];
     let entry = &facade.ports[route.port].entries[route.entry];
-    while let Some(delivery) = consumer.next().await {
+    loop {
+        // Shutdown is looked at between deliveries only: the one in hand is
+        // always delivered and settled first.
+        let delivery = tokio::select! {
+            d = consumer.next() => d,
+            _ = shutdown.changed() => None,
+        };
+        let Some(delivery) = delivery else {
+            break;
+        };
         let delivery = delivery?;
         let outcome = deliver(state, facade, entry, &delivery).await;
         settle(&channel, &route.settings, &delivery, outcome).await?;
     }
+    // Unacked prefetched messages go back to the queue when the channel closes.
+    let _ = channel.close(200, "shutting down".into()).await;
+    let _ = conn.close(200, "shutting down".into()).await;
     Ok(())
 }
 

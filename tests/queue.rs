@@ -92,6 +92,8 @@ struct Seen {
     /// Requests still to fail (500, or a hang past the timeout) before the
     /// upstream recovers.
     outage: u32,
+    /// A pause before each answer, in milliseconds.
+    delay_ms: u64,
 }
 
 type Shared = std::sync::Arc<Mutex<Seen>>;
@@ -118,6 +120,7 @@ fn start_upstream() -> (u16, Shared) {
                                 .unwrap_or("")
                                 .to_string();
                             // During an outage: a 500, or a hang past the timeout.
+                            let delay = seen.lock().unwrap().delay_ms;
                             let outage = {
                                 let mut seen = seen.lock().unwrap();
                                 *seen.tries.entry(id.clone()).or_insert(0) += 1;
@@ -126,6 +129,9 @@ fn start_upstream() -> (u16, Shared) {
                                     seen.outage.is_multiple_of(2)
                                 })
                             };
+                            if delay > 0 {
+                                actix_web::rt::time::sleep(Duration::from_millis(delay)).await;
+                            }
                             if let Some(slow) = outage {
                                 if slow {
                                     actix_web::rt::time::sleep(Duration::from_millis(700)).await;
@@ -839,4 +845,115 @@ fn an_upstream_outage_poison_and_competing_consumers_lose_nothing() {
             ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await.unwrap();
         }
     });
+}
+
+/// Graceful shutdown: SIGTERM while a delivery is in flight lets it finish
+/// and be acked before the process exits, so it is not delivered twice.
+#[test]
+fn sigterm_finishes_and_acks_the_delivery_in_hand() {
+    let queue = format!(
+        "sbtest.term.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let _cleanup = Cleanup(queue.clone());
+    let (upstream, seen) = start_upstream();
+    seen.lock().unwrap().delay_ms = 800;
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    queue:\n      name: {queue}\n      prefetch: 1\n",
+            root().display()
+        ),
+    );
+    let event = {
+        let o = soapbridge(&[
+            "convert",
+            "wsdl/bank-payments/payments.wsdl",
+            "--element",
+            "NotifyPaymentEvent",
+            "--to",
+            "json",
+            "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+        ]);
+        stdout(&o).trim().to_string()
+    };
+    let mut first = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        wait_for_queue(&conn, &queue, Some(1)).await;
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        for i in 0..3 {
+            ch.basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                event.as_bytes(),
+                BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_message_id(format!("t-{i}").as_str().into()),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        }
+    });
+    // The first delivery is at the (slow) upstream: stop the bridge now.
+    let started = Instant::now();
+    while !seen.lock().unwrap().tries.contains_key("t-0") {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = first.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = first.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        seen.lock().unwrap().accepted,
+        ["t-0"],
+        "the delivery in hand was finished"
+    );
+    drop(first);
+    seen.lock().unwrap().delay_ms = 0;
+    let _second = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let started = Instant::now();
+    while seen.lock().unwrap().accepted.len() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the rest was not delivered"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let s = seen.lock().unwrap().clone();
+    assert_eq!(
+        s.tries["t-0"], 1,
+        "t-0 was acked before the exit, not redelivered"
+    );
+    let mut got = s.accepted.clone();
+    got.sort();
+    assert_eq!(got, ["t-0", "t-1", "t-2"]);
 }

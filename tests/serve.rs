@@ -132,7 +132,7 @@ fn start_upstream(order: Value, payment_status: Value) -> SocketAddr {
 }
 
 pub(crate) struct Bridge {
-    child: Child,
+    pub child: Child,
     pub url: String,
 }
 

@@ -233,9 +233,15 @@ pub async fn run(
     state.publisher = amqp.clone().map(crate::queue::Publisher::new);
     let state = Arc::new(state);
     let queues = crate::queue::routes(&state);
+    let (stop_queues, stopped) = tokio::sync::watch::channel(false);
+    let mut consumers = None;
     match (&amqp, queues.is_empty()) {
         (Some(url), false) => {
-            tokio::spawn(crate::queue::run(state.clone(), url.clone()));
+            consumers = Some(tokio::spawn(crate::queue::run(
+                state.clone(),
+                url.clone(),
+                stopped,
+            )));
         }
         (None, false) => tracing::warn!(
             queues = queues.len(),
@@ -262,13 +268,20 @@ pub async fn run(
         eprintln!("soapbridge listening on http://{a}");
     }
     let bridge = server.shutdown_timeout(30).run();
-    match demo_server {
+    let served = match demo_server {
         Some(demo) => {
             let (a, b) = futures_util::future::join(bridge, demo).await;
             a.and(b)
         }
         None => bridge.await,
+    };
+    // The HTTP side has stopped (SIGTERM/SIGINT, in-flight requests done):
+    // the consumers finish the delivery in hand, settle it, and stop.
+    let _ = stop_queues.send(true);
+    if let Some(c) = consumers {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), c).await;
     }
+    served
 }
 
 /// The upstream HTTP client: pooled connections, rustls (ring), the

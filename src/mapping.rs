@@ -881,13 +881,6 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         // marks with `retries` is repeated.
         let queue_settings = match &of.queue {
             None => None,
-            Some(_) if parsed.flow != Flow::SoapToRest => {
-                errors.push(invalid(format!(
-                    "{}: queue routes deliver through a soap-to-rest route; this mapping is rest-to-soap",
-                    at("queue")
-                )));
-                None
-            }
             Some(q) => {
                 let name_ok = !q.name.is_empty()
                     && q.name.len() <= 200
@@ -938,9 +931,9 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         let publish_settings = match &of.publish {
             None => None,
             Some(p) => {
-                if parsed.flow != Flow::SoapToRest || !op.one_way {
+                if !op.one_way {
                     errors.push(invalid(format!(
-                        "{}: only one-way SOAP operations are published to a queue (their caller needs no answer)",
+                        "{}: only one-way operations are published to a queue (their caller needs no answer)",
                         at("publish")
                     )));
                 }

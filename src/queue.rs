@@ -297,6 +297,16 @@ async fn deliver(
         traceparent: None,
         idempotency_key: Some(&id),
     };
+    if facade.mapping.flow == crate::mapping::Flow::RestToSoap {
+        // To a SOAP backend: a Client/Sender fault or 4xx is final, the rest is retried.
+        return match crate::serve::rest::deliver_queued(state, facade, entry, &d.data, &caller)
+            .await
+        {
+            Ok(()) => Outcome::Delivered,
+            Err(p) if p.status < 500 => Outcome::Poison(format!("{} ({})", p.title, p.status)),
+            Err(p) => Outcome::Retry(format!("{} ({})", p.title, p.status)),
+        };
+    }
     match crate::serve::upstream::call(state, facade, entry, &message, &caller).await {
         Ok(_) => Outcome::Delivered,
         Err(f) if f.party == Party::Client => Outcome::Poison(f.reason),

@@ -116,6 +116,7 @@ fn start_upstream() -> (u16, Shared) {
                             let id = req
                                 .headers()
                                 .get("idempotency-key")
+                                .or_else(|| req.headers().get("x-request-id"))
                                 .and_then(|v| v.to_str().ok())
                                 .unwrap_or("")
                                 .to_string();
@@ -956,4 +957,91 @@ fn sigterm_finishes_and_acks_the_delivery_in_hand() {
     let mut got = s.accepted.clone();
     got.sort();
     assert_eq!(got, ["t-0", "t-1", "t-2"]);
+}
+
+/// REST in -> queue -> SOAP backend: a JSON one-way call is accepted (202)
+/// once the broker confirmed it, and a consumer delivers it to the SOAP
+/// backend (here the bridge's own SOAP facade, which calls the upstream).
+#[test]
+fn a_rest_call_goes_through_the_queue_to_the_soap_backend() {
+    let queue = format!(
+        "sbtest.rest.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let _cleanup = Cleanup(queue.clone());
+    let (upstream, seen) = start_upstream();
+    let port = crate::serve::free_port();
+    let dir = scratch();
+    write(
+        &dir,
+        "soap.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n",
+            root().display()
+        ),
+    );
+    write(
+        &dir,
+        "rest.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nflow: rest-to-soap\nupstream:\n  base_url: http://127.0.0.1:{port}/soap/PaymentService\noperations:\n  NotifyPaymentEvent:\n    publish:\n      queue: {queue}\n    queue:\n      name: {queue}\n      retry_delay: 100ms\n",
+            root().display()
+        ),
+    );
+    let bridge = crate::serve::start_serve_on(
+        port,
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let event = {
+        let o = soapbridge(&[
+            "convert",
+            "wsdl/bank-payments/payments.wsdl",
+            "--element",
+            "NotifyPaymentEvent",
+            "--to",
+            "json",
+            "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
+        ]);
+        stdout(&o).trim().to_string()
+    };
+    let r = crate::serve::http()
+        .post(format!(
+            "{}/api/PaymentService/NotifyPaymentEvent",
+            bridge.url
+        ))
+        .header("Content-Type", "application/json")
+        .header("X-Request-Id", "rest-evt-1")
+        .body(event)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().unwrap());
+    let started = Instant::now();
+    while !seen
+        .lock()
+        .unwrap()
+        .accepted
+        .contains(&"rest-evt-1".to_string())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the event did not reach the upstream"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Invalid JSON never reaches the queue.
+    let r = crate::serve::http()
+        .post(format!(
+            "{}/api/PaymentService/NotifyPaymentEvent",
+            bridge.url
+        ))
+        .header("Content-Type", "application/json")
+        .body(r#"{"event":"nope"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
 }

@@ -386,9 +386,52 @@ async fn process(
             other => Problem::new(400, "invalid-request", "The request cannot be translated")
                 .detail(other.to_string()),
         })?;
+    if let Some(q) = &entry.route.publish {
+        // A one-way operation mapped to a queue: 202 once the broker
+        // confirmed; the queue's consumer calls the SOAP backend.
+        let Some(publisher) = &state.publisher else {
+            return Err(
+                Problem::new(503, "broker-unavailable", "No message broker is configured").into(),
+            );
+        };
+        return match publisher.publish(q, id, json).await {
+            Ok(()) => Ok(None),
+            Err(e) => {
+                tracing::warn!(request_id = %id, queue = %q.name, error = %e, "publish failed");
+                Err(Problem::new(
+                    503,
+                    "broker-unavailable",
+                    "The message broker is unavailable",
+                )
+                .detail("the message was not accepted; send it again")
+                .into())
+            }
+        };
+    }
     drop(body);
-    let answer = call_backend(state, facade, entry, req, id, envelope).await?;
+    let caller = super::upstream::from_request(req, id);
+    let answer = call_backend(state, facade, entry, &caller, envelope).await?;
     interpret(state, facade, entry, id, answer)
+}
+
+/// Delivers a queued message JSON to the SOAP backend (flow C over flow
+/// B's machinery). `Err` is the problem the REST facade would have answered.
+pub async fn deliver_queued(
+    state: &State,
+    facade: &Facade,
+    entry: &Entry,
+    json: &[u8],
+    caller: &super::upstream::Caller<'_>,
+) -> Result<(), Box<Problem>> {
+    let envelope = facade
+        .codec
+        .json_to_envelope(&entry.input, json, Vec::new(), &Options::default())
+        .map_err(|e| {
+            Problem::new(400, "invalid-request", "The message breaks the contract")
+                .detail(e.to_string())
+        })?;
+    let answer = call_backend(state, facade, entry, caller, envelope).await?;
+    interpret(state, facade, entry, caller.id, answer).map(|_| ())
 }
 
 /// The backend's HTTP answer.
@@ -402,10 +445,10 @@ async fn call_backend(
     state: &State,
     facade: &Facade,
     entry: &Entry,
-    req: &HttpRequest,
-    id: &str,
+    caller: &super::upstream::Caller<'_>,
     envelope: Vec<u8>,
 ) -> Result<BackendAnswer, Fail> {
+    let id = caller.id;
     let route = &entry.route;
     let action = entry.op.soap_action.clone().unwrap_or_default();
     let content_type = match entry.version {
@@ -426,12 +469,11 @@ async fn call_backend(
         if entry.version == SoapVersion::V11 {
             rb = rb.header("SOAPAction", format!("\"{action}\""));
         }
-        if let Some(tp) = req
-            .headers()
-            .get("traceparent")
-            .and_then(|v| v.to_str().ok())
-        {
+        if let Some(tp) = caller.traceparent {
             rb = rb.header("traceparent", tp);
+        }
+        if let Some(key) = caller.idempotency_key {
+            rb = rb.header("Idempotency-Key", key);
         }
         if let Some(a) = &facade.mapping.basic_auth {
             rb = rb.basic_auth(&a.username, Some(&a.password));

@@ -230,13 +230,38 @@ async fn consume(
     Ok(())
 }
 
-/// What became of one delivery.
+/// What became of one delivery. `reply` is what a request/reply caller
+/// (`reply_to`) gets: the output message JSON or a problem document.
 enum Outcome {
-    Delivered,
-    /// Worth another try later (the upstream failed or timed out).
-    Retry(String),
+    Delivered {
+        reply: Option<Vec<u8>>,
+    },
+    /// Worth another try later (the upstream failed or timed out); the
+    /// reply is sent only once the attempts are used up.
+    Retry {
+        why: String,
+        reply: Option<Vec<u8>>,
+    },
     /// Never deliverable as it is (poison, or the upstream refused it).
-    Poison(String),
+    Poison {
+        why: String,
+        reply: Option<Vec<u8>>,
+    },
+}
+
+/// A problem document as a reply body.
+fn problem_reply(
+    status: u16,
+    slug: &'static str,
+    title: &str,
+    detail: String,
+    id: &str,
+) -> Vec<u8> {
+    crate::serve::problem::Problem::new(status, slug, title)
+        .detail(detail)
+        .to_json("", id)
+        .to_string()
+        .into_bytes()
 }
 
 fn header<'a>(d: &'a lapin::message::Delivery, name: &str) -> Option<&'a AMQPValue> {
@@ -272,8 +297,22 @@ async fn deliver(
     entry: &Entry,
     d: &lapin::message::Delivery,
 ) -> Outcome {
+    let id = message_id(d);
+    let wants_reply = d.properties.reply_to().is_some();
+    let poison = |why: String, status: u16, slug: &'static str| Outcome::Poison {
+        reply: wants_reply.then(|| {
+            problem_reply(
+                status,
+                slug,
+                "The request cannot be delivered",
+                why.clone(),
+                &id,
+            )
+        }),
+        why,
+    };
     let Ok(message) = serde_json::from_slice::<serde_json::Value>(&d.data) else {
-        return Outcome::Poison("the message is not JSON".into());
+        return poison("the message is not JSON".into(), 400, "invalid-json");
     };
     // Validate against the contract exactly as a SOAP request would be.
     if let Err(e) = facade.codec.json_to_envelope(
@@ -289,9 +328,8 @@ async fn deliver(
             }
             other => format!("the message cannot be translated: {other}"),
         };
-        return Outcome::Poison(why);
+        return poison(why, 400, "invalid-request");
     }
-    let id = message_id(d);
     let caller = crate::serve::upstream::Caller {
         id: &id,
         traceparent: None,
@@ -302,15 +340,40 @@ async fn deliver(
         return match crate::serve::rest::deliver_queued(state, facade, entry, &d.data, &caller)
             .await
         {
-            Ok(()) => Outcome::Delivered,
-            Err(p) if p.status < 500 => Outcome::Poison(format!("{} ({})", p.title, p.status)),
-            Err(p) => Outcome::Retry(format!("{} ({})", p.title, p.status)),
+            Ok(json) => Outcome::Delivered {
+                reply: json.map(String::into_bytes),
+            },
+            // The backend's final answer: a requester gets it as its reply.
+            Err(p) if p.status < 500 && wants_reply => Outcome::Delivered {
+                reply: Some((*p).to_json("", &id).to_string().into_bytes()),
+            },
+            Err(p) if p.status < 500 => Outcome::Poison {
+                why: format!("{} ({})", p.title, p.status),
+                reply: None,
+            },
+            Err(p) => Outcome::Retry {
+                why: format!("{} ({})", p.title, p.status),
+                reply: wants_reply.then(|| (*p).to_json("", &id).to_string().into_bytes()),
+            },
         };
     }
     match crate::serve::upstream::call(state, facade, entry, &message, &caller).await {
-        Ok(_) => Outcome::Delivered,
-        Err(f) if f.party == Party::Client => Outcome::Poison(f.reason),
-        Err(f) => Outcome::Retry(f.reason),
+        Ok(json) => Outcome::Delivered {
+            reply: wants_reply.then(|| json.to_string().into_bytes()),
+        },
+        Err(f) if f.party == Party::Client => poison(f.reason, 400, "upstream-refused"),
+        Err(f) => Outcome::Retry {
+            reply: wants_reply.then(|| {
+                problem_reply(
+                    502,
+                    "upstream-error",
+                    "The upstream failed",
+                    f.reason.clone(),
+                    &id,
+                )
+            }),
+            why: f.reason,
+        },
     }
 }
 
@@ -322,6 +385,34 @@ fn now_text() -> String {
     s.to_string()
 }
 
+/// Publishes a reply to the delivery's `reply_to` (default exchange) with
+/// its `correlation_id`, and waits for the confirm. `true` when there is
+/// nowhere to reply or the broker confirmed.
+async fn send_reply(channel: &Channel, d: &lapin::message::Delivery, body: &[u8]) -> bool {
+    let Some(to) = d.properties.reply_to() else {
+        return true;
+    };
+    let mut props = BasicProperties::default()
+        .with_content_type("application/json".into())
+        .with_message_id(message_id(d).as_str().into());
+    if let Some(c) = d.properties.correlation_id() {
+        props = props.with_correlation_id(c.clone());
+    }
+    match channel
+        .basic_publish(
+            "".into(),
+            to.as_str().into(),
+            BasicPublishOptions::default(),
+            body,
+            props,
+        )
+        .await
+    {
+        Ok(confirm) => matches!(confirm.await, Ok(Confirmation::Ack(_))),
+        Err(_) => false,
+    }
+}
+
 /// Acks, or republishes (retry or dead letter, confirmed) and then acks;
 /// nacks with requeue when the broker did not confirm.
 async fn settle(
@@ -331,28 +422,51 @@ async fn settle(
     outcome: Outcome,
 ) -> lapin::Result<()> {
     let n = attempts(d);
-    let (target, why, expiration) = match outcome {
-        Outcome::Delivered => {
+    let (target, why, expiration, reply) = match outcome {
+        Outcome::Delivered { reply } => {
+            if let Some(r) = reply
+                && !send_reply(channel, d, &r).await
+            {
+                // The requester would never hear back: try again later.
+                d.nack(BasicNackOptions {
+                    requeue: true,
+                    ..Default::default()
+                })
+                .await?;
+                return Ok(());
+            }
             d.ack(Default::default()).await?;
             metrics::counter!("soapbridge_queue_delivered_total", "queue" => q.name.clone())
                 .increment(1);
             return Ok(());
         }
-        Outcome::Retry(why) if n < q.max_attempts => {
+        Outcome::Retry { why, .. } if n < q.max_attempts => {
             let delay = q.retry_delay.saturating_mul(1 << (n - 1).min(16));
             (
                 format!("{}.retry", q.name),
                 why,
                 Some(delay.as_millis().to_string()),
+                None,
             )
         }
-        Outcome::Retry(why) => (
+        Outcome::Retry { why, reply } => (
             format!("{}.dlq", q.name),
             format!("{why} (after {n} attempts)"),
             None,
+            reply,
         ),
-        Outcome::Poison(why) => (format!("{}.dlq", q.name), why, None),
+        Outcome::Poison { why, reply } => (format!("{}.dlq", q.name), why, None, reply),
     };
+    if let Some(r) = reply
+        && !send_reply(channel, d, &r).await
+    {
+        d.nack(BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        })
+        .await?;
+        return Ok(());
+    }
     let first = match header(d, FIRST_FAILURE) {
         Some(AMQPValue::LongString(s)) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
         _ => now_text(),

@@ -1045,3 +1045,135 @@ fn a_rest_call_goes_through_the_queue_to_the_soap_backend() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+/// Request/reply: a JSON request with `reply_to` and `correlation_id` on a
+/// queue route of a rest-to-soap mapping; the SOAP backend's answer (or a
+/// problem document for its fault) comes back on `reply_to`.
+#[test]
+fn request_reply_through_the_soap_backend() {
+    let queue = format!(
+        "sbtest.rpc.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let _cleanup = Cleanup(queue.clone());
+    let replies = format!("{queue}.replies");
+    let _cleanup_replies = Cleanup(replies.clone());
+    let port = crate::serve::free_port();
+    let demo = crate::serve::free_port();
+    let dir = scratch();
+    let contract = format!("{}/wsdl/bank-payments/payments.wsdl", root().display());
+    write(
+        &dir,
+        "soap.yaml",
+        &format!(
+            "contract: {contract}\nupstream:\n  base_url: http://127.0.0.1:{demo}/bank\noperations:\n  GetPaymentStatus:\n    method: GET\n    path: /payments/{{paymentId}}/status\n    faults:\n      - status: 404\n        fault: PaymentNotFound\n"
+        ),
+    );
+    write(
+        &dir,
+        "rest.yaml",
+        &format!(
+            "contract: {contract}\nflow: rest-to-soap\nupstream:\n  base_url: http://127.0.0.1:{port}/soap/PaymentService\noperations:\n  GetPaymentStatus:\n    faults:\n      - status: 404\n        fault: PaymentNotFound\n    queue:\n      name: {queue}\n"
+        ),
+    );
+    let _bridge = crate::serve::start_serve_on(
+        port,
+        &[
+            "--mappings",
+            dir.to_str().unwrap(),
+            "--amqp",
+            &amqp(),
+            "--demo",
+            "--demo-listen",
+            &format!("127.0.0.1:{demo}"),
+        ],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        wait_for_queue(&conn, &queue, Some(1)).await;
+        let ch = conn.create_channel().await.unwrap();
+        ch.confirm_select(ConfirmSelectOptions::default())
+            .await
+            .unwrap();
+        ch.queue_declare(
+            replies.as_str().into(),
+            Default::default(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        let ask = |body: &'static str, corr: &'static str| {
+            let ch = ch.clone();
+            let (queue, replies) = (queue.clone(), replies.clone());
+            async move {
+                ch.basic_publish(
+                    "".into(),
+                    queue.as_str().into(),
+                    BasicPublishOptions::default(),
+                    body.as_bytes(),
+                    BasicProperties::default()
+                        .with_reply_to(replies.as_str().into())
+                        .with_correlation_id(corr.into())
+                        .with_message_id(corr.into()),
+                )
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            }
+        };
+        ask(r#"{"paymentId":"PMT-20240314-000042"}"#, "corr-1").await;
+        ask(r#"{"paymentId":"PMT-20240314-999999"}"#, "corr-2").await;
+        let mut got = std::collections::HashMap::new();
+        let started = Instant::now();
+        while got.len() < 2 {
+            if let Some(m) = ch
+                .basic_get(replies.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap()
+            {
+                let corr = m
+                    .delivery
+                    .properties
+                    .correlation_id()
+                    .as_ref()
+                    .unwrap()
+                    .to_string();
+                let body: serde_json::Value = serde_json::from_slice(&m.delivery.data).unwrap();
+                got.insert(corr, body);
+            } else {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "replies: {got:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        assert_eq!(got["corr-1"]["paymentId"], "PMT-20240314-000042");
+        assert_eq!(got["corr-1"]["status"], "SETTLED");
+        assert_eq!(
+            got["corr-2"]["type"], "urn:soapbridge:problem:soap-fault",
+            "{:?}",
+            got["corr-2"]
+        );
+        assert_eq!(got["corr-2"]["status"], 404);
+        assert_eq!(got["corr-2"]["fault"]["name"], "PaymentNotFound");
+        // A fault answered to its requester is not a dead letter.
+        let dlq = ch
+            .basic_get(
+                format!("{queue}.dlq").as_str().into(),
+                BasicGetOptions { no_ack: true },
+            )
+            .await
+            .unwrap();
+        assert!(dlq.is_none());
+    });
+}

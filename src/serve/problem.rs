@@ -34,6 +34,19 @@ impl Problem {
     }
 
     pub fn respond(self, instance: &str, request_id: &str) -> HttpResponse {
+        let status = self.status;
+        let body = self.to_json(instance, request_id);
+        HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(status)
+                .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+        )
+        .insert_header(("X-Request-Id", request_id.to_string()))
+        .content_type("application/problem+json")
+        .body(body.to_string())
+    }
+
+    /// The problem document itself (also the reply of a queued request).
+    pub fn to_json(self, instance: &str, request_id: &str) -> Value {
         let mut body = json!({
             "type": format!("urn:soapbridge:problem:{}", self.slug),
             "title": self.title,
@@ -55,12 +68,6 @@ impl Problem {
             }
             m.extend(self.extra);
         }
-        HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(self.status)
-                .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
-        )
-        .insert_header(("X-Request-Id", request_id.to_string()))
-        .content_type("application/problem+json")
-        .body(body.to_string())
+        body
     }
 }

@@ -422,7 +422,7 @@ pub async fn deliver_queued(
     entry: &Entry,
     json: &[u8],
     caller: &super::upstream::Caller<'_>,
-) -> Result<(), Box<Problem>> {
+) -> Result<Option<String>, Box<Problem>> {
     let envelope = facade
         .codec
         .json_to_envelope(&entry.input, json, Vec::new(), &Options::default())
@@ -431,7 +431,7 @@ pub async fn deliver_queued(
                 .detail(e.to_string())
         })?;
     let answer = call_backend(state, facade, entry, caller, envelope).await?;
-    interpret(state, facade, entry, caller.id, answer).map(|_| ())
+    interpret(state, facade, entry, caller.id, answer)
 }
 
 /// The backend's HTTP answer.

@@ -42,6 +42,7 @@ async fn declare(ch: &Channel, queue: &str) {
         retry_delay: Duration::from_secs(1),
         prefetch: 16,
         quorum: true,
+        exchange: None,
     });
     ch.queue_declare(
         queue.into(),

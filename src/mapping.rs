@@ -153,15 +153,43 @@ pub struct QueueFile {
     pub prefetch: Option<u16>,
     /// `quorum` (the default) or `classic`.
     pub queue_type: Option<String>,
+    /// Also receive a copy of what is published to this exchange.
+    pub bind: Option<BindFile>,
 }
 
 /// Where a one-way SOAP operation's messages are published.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublishFile {
-    pub queue: String,
+    /// A queue to publish to (declared as a queue route declares it)...
+    pub queue: Option<String>,
     /// `quorum` (the default) or `classic`, as the queue is declared.
     pub queue_type: Option<String>,
+    /// ...or an exchange (fan-out: every bound queue route gets a copy).
+    pub exchange: Option<String>,
+    /// `fanout` (the default) or `topic`.
+    pub exchange_type: Option<String>,
+    /// The routing key for a topic exchange (empty by default).
+    pub routing_key: Option<String>,
+}
+
+/// A queue route's binding to an exchange (fan-out).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BindFile {
+    pub exchange: String,
+    /// `fanout` (the default) or `topic`.
+    pub exchange_type: Option<String>,
+    /// The binding key (`#`, everything, by default).
+    pub routing_key: Option<String>,
+}
+
+/// An exchange: its name, type and the routing or binding key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    pub name: String,
+    pub topic: bool,
+    pub key: String,
 }
 
 /// A queue route, checked.
@@ -172,6 +200,17 @@ pub struct QueueSettings {
     pub retry_delay: Duration,
     pub prefetch: u16,
     pub quorum: bool,
+    /// A queue route: the exchange its queue is bound to. A publish
+    /// target: the exchange published to (then `name` is empty).
+    pub exchange: Option<Exchange>,
+}
+
+fn exchange_name_ok(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 200
+        && !n.starts_with("amq.")
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b))
 }
 
 /// `status` (one code, or `4xx`/`5xx`) -> the contract's fault `fault`,
@@ -919,12 +958,38 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                         at("queue.max_attempts")
                     )));
                 }
+                let exchange = q.bind.as_ref().map(|b| {
+                    if !exchange_name_ok(&b.exchange) {
+                        errors.push(invalid(format!(
+                            "{}: `{}` is not an exchange name",
+                            at("queue.bind.exchange"),
+                            b.exchange
+                        )));
+                    }
+                    let topic = match b.exchange_type.as_deref() {
+                        None | Some("fanout") => false,
+                        Some("topic") => true,
+                        Some(other) => {
+                            errors.push(invalid(format!(
+                                "{}: `{other}` is not fanout or topic",
+                                at("queue.bind.exchange_type")
+                            )));
+                            false
+                        }
+                    };
+                    Exchange {
+                        name: b.exchange.clone(),
+                        topic,
+                        key: b.routing_key.clone().unwrap_or_else(|| "#".into()),
+                    }
+                });
                 Some(QueueSettings {
                     name: q.name.clone(),
                     max_attempts: max_attempts.max(1),
                     retry_delay,
                     prefetch: q.prefetch.unwrap_or(16).max(1),
                     quorum,
+                    exchange,
                 })
             }
         };
@@ -937,25 +1002,67 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                         at("publish")
                     )));
                 }
-                let name_ok = !p.queue.is_empty()
-                    && p.queue.len() <= 200
-                    && p.queue
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
-                if !name_ok {
-                    errors.push(invalid(format!(
-                        "{}: `{}` is not a queue name",
-                        at("publish.queue"),
-                        p.queue
-                    )));
+                match (&p.queue, &p.exchange) {
+                    (Some(queue), None) => {
+                        let name_ok = !queue.is_empty()
+                            && queue.len() <= 200
+                            && queue
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b));
+                        if !name_ok {
+                            errors.push(invalid(format!(
+                                "{}: `{queue}` is not a queue name",
+                                at("publish.queue")
+                            )));
+                        }
+                        Some(QueueSettings {
+                            name: queue.clone(),
+                            max_attempts: 1,
+                            retry_delay: Duration::from_secs(1),
+                            prefetch: 1,
+                            quorum: p.queue_type.as_deref() != Some("classic"),
+                            exchange: None,
+                        })
+                    }
+                    (None, Some(exchange)) => {
+                        if !exchange_name_ok(exchange) {
+                            errors.push(invalid(format!(
+                                "{}: `{exchange}` is not an exchange name",
+                                at("publish.exchange")
+                            )));
+                        }
+                        let topic = match p.exchange_type.as_deref() {
+                            None | Some("fanout") => false,
+                            Some("topic") => true,
+                            Some(other) => {
+                                errors.push(invalid(format!(
+                                    "{}: `{other}` is not fanout or topic",
+                                    at("publish.exchange_type")
+                                )));
+                                false
+                            }
+                        };
+                        Some(QueueSettings {
+                            name: String::new(),
+                            max_attempts: 1,
+                            retry_delay: Duration::from_secs(1),
+                            prefetch: 1,
+                            quorum: true,
+                            exchange: Some(Exchange {
+                                name: exchange.clone(),
+                                topic,
+                                key: p.routing_key.clone().unwrap_or_default(),
+                            }),
+                        })
+                    }
+                    _ => {
+                        errors.push(invalid(format!(
+                            "{}: give either `queue` or `exchange`",
+                            at("publish")
+                        )));
+                        None
+                    }
                 }
-                Some(QueueSettings {
-                    name: p.queue.clone(),
-                    max_attempts: 1,
-                    retry_delay: Duration::from_secs(1),
-                    prefetch: 1,
-                    quorum: p.queue_type.as_deref() != Some("classic"),
-                })
             }
         };
         let idempotent =

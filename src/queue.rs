@@ -126,6 +126,29 @@ fn text(s: &str) -> AMQPValue {
     AMQPValue::LongString(LongString::from(s.as_bytes().to_vec()))
 }
 
+/// Declares a durable fanout or topic exchange (idempotent).
+pub async fn declare_exchange(
+    channel: &Channel,
+    x: &crate::mapping::Exchange,
+) -> lapin::Result<()> {
+    let kind = if x.topic {
+        lapin::ExchangeKind::Topic
+    } else {
+        lapin::ExchangeKind::Fanout
+    };
+    channel
+        .exchange_declare(
+            x.name.as_str().into(),
+            kind,
+            lapin::options::ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+}
+
 /// Redeliveries the broker allows before it dead-letters a message itself
 /// (a consumer crashing on it again and again). soapbridge counts attempts
 /// on its own and dead-letters explicitly long before; this limit is set
@@ -162,6 +185,18 @@ pub async fn declare(channel: &Channel, q: &QueueSettings) -> lapin::Result<()> 
     channel
         .queue_declare(q.name.as_str().into(), durable, main_arguments(q))
         .await?;
+    if let Some(x) = &q.exchange {
+        declare_exchange(channel, x).await?;
+        channel
+            .queue_bind(
+                q.name.as_str().into(),
+                x.name.as_str().into(),
+                x.key.as_str().into(),
+                lapin::options::QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+    }
     // Expired retries go back to the main queue through the default exchange.
     channel
         .queue_declare(
@@ -534,7 +569,7 @@ pub struct Publisher {
 pub enum PublishError {
     #[error("the message broker is unavailable")]
     Unavailable,
-    #[error("the message broker did not confirm the message")]
+    #[error("the message broker did not confirm the message (no queue may be bound)")]
     NotConfirmed,
 }
 
@@ -617,13 +652,23 @@ impl Publisher {
             self.declared.lock().await.clear();
         }
         let ch = guard.as_ref().expect("opened above").1.clone();
+        let (exchange, key, label) = match &q.exchange {
+            Some(x) => (
+                x.name.clone(),
+                x.key.clone(),
+                format!("exchange {}", x.name),
+            ),
+            None => (String::new(), q.name.clone(), q.name.clone()),
+        };
         {
             let mut declared = self.declared.lock().await;
-            if !declared.contains(&q.name) {
-                declare(&ch, q)
-                    .await
-                    .map_err(|_| PublishError::Unavailable)?;
-                declared.push(q.name.clone());
+            if !declared.contains(&label) {
+                let r = match &q.exchange {
+                    Some(x) => declare_exchange(&ch, x).await,
+                    None => declare(&ch, q).await,
+                };
+                r.map_err(|_| PublishError::Unavailable)?;
+                declared.push(label.clone());
             }
         }
         // Confirms are awaited without the lock: publishes pipeline on the
@@ -635,8 +680,9 @@ impl Publisher {
             .with_message_id(id.into());
         let confirm = ch
             .basic_publish(
-                "".into(),
-                q.name.as_str().into(),
+                exchange.as_str().into(),
+                key.as_str().into(),
+                // Mandatory: with no queue bound, the broker says so.
                 BasicPublishOptions {
                     mandatory: true,
                     ..BasicPublishOptions::default()
@@ -650,7 +696,7 @@ impl Publisher {
             .map_err(|_| PublishError::Unavailable)?;
         match confirm {
             Confirmation::Ack(None) => {
-                metrics::counter!("soapbridge_queue_published_total", "queue" => q.name.clone())
+                metrics::counter!("soapbridge_queue_published_total", "queue" => label.clone())
                     .increment(1);
                 Ok(())
             }

@@ -1177,3 +1177,105 @@ fn request_reply_through_the_soap_backend() {
         assert!(dlq.is_none());
     });
 }
+
+/// Fan-out: one one-way SOAP call published to an exchange reaches two
+/// queue routes, each delivering to its own upstream; one failing upstream
+/// does not hold back the other.
+#[test]
+fn fan_out_reaches_every_bound_route_independently() {
+    let tag = format!(
+        "{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let exchange = format!("sbtest.x.{tag}");
+    let (qa, qb) = (format!("sbtest.fa.{tag}"), format!("sbtest.fb.{tag}"));
+    let _ca = Cleanup(qa.clone());
+    let _cb = Cleanup(qb.clone());
+    let (up_a, seen_a) = start_upstream();
+    let (up_b, seen_b) = start_upstream();
+    seen_b.lock().unwrap().outage = 3;
+    let dir = scratch();
+    let contract = format!("{}/wsdl/bank-payments/payments.wsdl", root().display());
+    write(
+        &dir,
+        "a.yaml",
+        &format!(
+            "contract: {contract}\nupstream:\n  base_url: http://127.0.0.1:{up_a}\n  timeout: 300ms\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    publish:\n      exchange: {exchange}\n    queue:\n      name: {qa}\n      retry_delay: 50ms\n      bind:\n        exchange: {exchange}\n"
+        ),
+    );
+    write(
+        &dir,
+        "b.yaml",
+        &format!(
+            "contract: {contract}\npath: /soap/PaymentServiceB\nupstream:\n  base_url: http://127.0.0.1:{up_b}\n  timeout: 300ms\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    queue:\n      name: {qb}\n      retry_delay: 50ms\n      max_attempts: 10\n      bind:\n        exchange: {exchange}\n"
+        ),
+    );
+    let bridge = start_serve(
+        &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
+        &[],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        wait_for_queue(&conn, &qa, Some(1)).await;
+        wait_for_queue(&conn, &qb, Some(1)).await;
+    });
+    let body =
+        std::fs::read_to_string(root().join("wsdl/bank-payments/samples/NotifyPaymentEvent.xml"))
+            .unwrap();
+    let body = body.trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let r = crate::serve::http()
+        .post(format!("{}/soap/PaymentService", bridge.url))
+        .header("Content-Type", "application/soap+xml")
+        .header("X-Request-Id", "fan-1")
+        .body(format!(
+            r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>{body}</e:Body></e:Envelope>"#
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().unwrap());
+    let started = Instant::now();
+    // A gets it at once, while B's upstream is still failing.
+    while !seen_a
+        .lock()
+        .unwrap()
+        .accepted
+        .contains(&"fan-1".to_string())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "route A did not get it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    while !seen_b
+        .lock()
+        .unwrap()
+        .accepted
+        .contains(&"fan-1".to_string())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "route B did not get it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(seen_a.lock().unwrap().tries["fan-1"], 1);
+    assert!(seen_b.lock().unwrap().tries["fan-1"] > 1, "B was retried");
+    drop(bridge);
+    rt.block_on(async {
+        let conn = Connection::connect(&amqp(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        ch.exchange_delete(exchange.as_str().into(), Default::default())
+            .await
+            .unwrap();
+    });
+}

@@ -243,6 +243,30 @@ async fn consume(
         )
         .await?;
     tracing::info!(queue = %route.settings.name, "consuming");
+    // Queue depths for /metrics: now, then every 10 s while consuming.
+    let depths = {
+        let ch = conn.create_channel().await?;
+        let name = route.settings.name.clone();
+        tokio::spawn(async move {
+            loop {
+                for q in [name.clone(), format!("{name}.retry"), format!("{name}.dlq")] {
+                    let passive = QueueDeclareOptions {
+                        passive: true,
+                        ..QueueDeclareOptions::default()
+                    };
+                    match ch
+                        .queue_declare(q.as_str().into(), passive, FieldTable::default())
+                        .await
+                    {
+                        Ok(state) => metrics::gauge!("soapbridge_queue_depth", "queue" => q)
+                            .set(f64::from(state.message_count())),
+                        Err(_) => return, // the channel is gone with the connection
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        })
+    };
     let facade = &state.facades[route.facade];
     let entry = &facade.ports[route.port].entries[route.entry];
     loop {
@@ -256,9 +280,14 @@ async fn consume(
             break;
         };
         let delivery = delivery?;
+        if delivery.redelivered {
+            metrics::counter!("soapbridge_queue_redelivered_total", "queue" => route.settings.name.clone())
+                .increment(1);
+        }
         let outcome = deliver(state, facade, entry, &delivery).await;
         settle(&channel, &route.settings, &delivery, outcome).await?;
     }
+    depths.abort();
     // Unacked prefetched messages go back to the queue when the channel closes.
     let _ = channel.close(200, "shutting down".into()).await;
     let _ = conn.close(200, "shutting down".into()).await;

@@ -202,7 +202,7 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
         assert!(o.status.success(), "{}", stderr(&o));
         stdout(&o).trim().to_string()
     };
-    let _bridge = start_serve(
+    let bridge = start_serve(
         &["--mappings", dir.to_str().unwrap(), "--amqp", &amqp()],
         &[],
     );
@@ -329,6 +329,27 @@ fn a_queue_route_delivers_retries_and_dead_letters_without_losing_anything() {
                 .unwrap();
         }
     });
+    // /metrics counts what happened, and samples the queue depths.
+    let m = crate::serve::http()
+        .get(format!("{}/metrics", bridge.url))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        m.contains(&format!(
+            r#"soapbridge_queue_delivered_total{{queue="{queue}"}} 8"#
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(r#"soapbridge_queue_depth{{queue="{queue}.dlq"}}"#)),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"outcome="retried""#) && m.contains(r#"outcome="dead_lettered""#),
+        "{m}"
+    );
 }
 
 #[test]

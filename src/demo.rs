@@ -23,8 +23,13 @@ pub struct Store {
     payments: BTreeMap<String, Value>,
     next_order: u32,
     next_payment: u32,
-    events: usize,
+    /// Payment events received (the latest [`EVENTS_KEPT`]), each once per
+    /// `Idempotency-Key`: a redelivered event is acknowledged, not stored twice.
+    events: std::collections::VecDeque<(String, Value)>,
+    events_received: usize,
 }
+
+const EVENTS_KEPT: usize = 100;
 
 /// Articles the stock API knows: sku, warehouse, on hand, reserved.
 const STOCK: &[(&str, &str, i64, i64)] = &[
@@ -288,11 +293,39 @@ async fn payment_status(store: web::Data<Mutex<Store>>, id: web::Path<String>) -
     }
 }
 
-async fn payment_event(store: web::Data<Mutex<Store>>, body: web::Json<Value>) -> HttpResponse {
+async fn payment_event(
+    store: web::Data<Mutex<Store>>,
+    req: actix_web::HttpRequest,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let key = req
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let mut s = store.lock().expect("store");
-    s.events += 1;
+    if !key.is_empty() && s.events.iter().any(|(k, _)| *k == key) {
+        return HttpResponse::Accepted().finish();
+    }
+    s.events_received += 1;
+    if s.events.len() == EVENTS_KEPT {
+        s.events.pop_front();
+    }
     tracing::info!(event = %body["event"]["eventId"], "payment event received");
+    s.events.push_back((key, body.into_inner()));
     HttpResponse::Accepted().finish()
+}
+
+/// The payment events received so far (newest last), to see flow C work.
+async fn payment_events(store: web::Data<Mutex<Store>>) -> HttpResponse {
+    let s = store.lock().expect("store");
+    let latest: Vec<Value> = s
+        .events
+        .iter()
+        .map(|(key, event)| json!({"idempotencyKey": key, "body": event}))
+        .collect();
+    HttpResponse::Ok().json(json!({"received": s.events_received, "latest": latest}))
 }
 
 /// The demo's data, shared by every worker.
@@ -312,7 +345,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, store: web::Data<Mutex<Store>>) {
         .route("/erp/stock/{sku}", web::get().to(stock))
         .route("/bank/payments", web::post().to(submit_payment))
         .route("/bank/payments/{id}/status", web::get().to(payment_status))
-        .route("/bank/payment-events", web::post().to(payment_event));
+        .route("/bank/payment-events", web::post().to(payment_event))
+        .route("/bank/payment-events", web::get().to(payment_events));
 }
 
 #[cfg(test)]

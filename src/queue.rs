@@ -26,6 +26,9 @@ use crate::mapping::QueueSettings;
 use crate::serve::fault::Party;
 use crate::serve::{Entry, Facade, State};
 
+pub mod memory;
+pub use memory::Memory;
+
 /// Message headers soapbridge keeps on retried and dead-lettered messages.
 pub const ATTEMPTS: &str = "x-soapbridge-attempts";
 pub const ERROR: &str = "x-soapbridge-error";
@@ -284,7 +287,9 @@ async fn consume(
             metrics::counter!("soapbridge_queue_redelivered_total", "queue" => route.settings.name.clone())
                 .increment(1);
         }
-        let outcome = deliver(state, facade, entry, &delivery).await;
+        let id = message_id(&delivery);
+        let wants_reply = delivery.properties.reply_to().is_some();
+        let outcome = deliver(state, facade, entry, &delivery.data, &id, wants_reply).await;
         settle(&channel, &route.settings, &delivery, outcome).await?;
     }
     depths.abort();
@@ -355,14 +360,16 @@ fn message_id(d: &lapin::message::Delivery) -> String {
     format!("sha-{:016x}", h.finish())
 }
 
+/// Delivers one message (`data`, the operation's input message JSON) to
+/// the route's upstream. Shared by the broker and the in-process queue.
 async fn deliver(
     state: &State,
     facade: &Facade,
     entry: &Entry,
-    d: &lapin::message::Delivery,
+    data: &[u8],
+    id: &str,
+    wants_reply: bool,
 ) -> Outcome {
-    let id = message_id(d);
-    let wants_reply = d.properties.reply_to().is_some();
     let poison = |why: String, status: u16, slug: &'static str| Outcome::Poison {
         reply: wants_reply.then(|| {
             problem_reply(
@@ -370,18 +377,18 @@ async fn deliver(
                 slug,
                 "The request cannot be delivered",
                 why.clone(),
-                &id,
+                id,
             )
         }),
         why,
     };
-    let Ok(message) = serde_json::from_slice::<serde_json::Value>(&d.data) else {
+    let Ok(message) = serde_json::from_slice::<serde_json::Value>(data) else {
         return poison("the message is not JSON".into(), 400, "invalid-json");
     };
     // Validate against the contract exactly as a SOAP request would be.
     if let Err(e) = facade.codec.json_to_envelope(
         &entry.input,
-        &d.data[..],
+        data,
         std::io::sink(),
         &crate::codec::Options::default(),
     ) {
@@ -395,21 +402,19 @@ async fn deliver(
         return poison(why, 400, "invalid-request");
     }
     let caller = crate::serve::upstream::Caller {
-        id: &id,
+        id,
         traceparent: None,
-        idempotency_key: Some(&id),
+        idempotency_key: Some(id),
     };
     if facade.mapping.flow == crate::mapping::Flow::RestToSoap {
         // To a SOAP backend: a Client/Sender fault or 4xx is final, the rest is retried.
-        return match crate::serve::rest::deliver_queued(state, facade, entry, &d.data, &caller)
-            .await
-        {
+        return match crate::serve::rest::deliver_queued(state, facade, entry, data, &caller).await {
             Ok(json) => Outcome::Delivered {
                 reply: json.map(String::into_bytes),
             },
             // The backend's final answer: a requester gets it as its reply.
             Err(p) if p.status < 500 && wants_reply => Outcome::Delivered {
-                reply: Some((*p).to_json("", &id).to_string().into_bytes()),
+                reply: Some((*p).to_json("", id).to_string().into_bytes()),
             },
             Err(p) if p.status < 500 => Outcome::Poison {
                 why: format!("{} ({})", p.title, p.status),
@@ -417,7 +422,7 @@ async fn deliver(
             },
             Err(p) => Outcome::Retry {
                 why: format!("{} ({})", p.title, p.status),
-                reply: wants_reply.then(|| (*p).to_json("", &id).to_string().into_bytes()),
+                reply: wants_reply.then(|| (*p).to_json("", id).to_string().into_bytes()),
             },
         };
     }
@@ -433,12 +438,19 @@ async fn deliver(
                     "upstream-error",
                     "The upstream failed",
                     f.reason.clone(),
-                    &id,
+                    id,
                 )
             }),
             why: f.reason,
         },
     }
+}
+
+/// How long a message waits after its `n`th failed attempt: the route's
+/// retry delay, doubled per attempt (capped at 2^16 times).
+pub fn backoff(q: &QueueSettings, n: u32) -> Duration {
+    q.retry_delay
+        .saturating_mul(1 << n.saturating_sub(1).min(16))
 }
 
 fn now_text() -> String {
@@ -505,7 +517,7 @@ async fn settle(
             return Ok(());
         }
         Outcome::Retry { why, .. } if n < q.max_attempts => {
-            let delay = q.retry_delay.saturating_mul(1 << (n - 1).min(16));
+            let delay = backoff(q, n);
             (
                 format!("{}.retry", q.name),
                 why,
@@ -585,10 +597,43 @@ async fn settle(
     Ok(())
 }
 
+/// Where the bridge's `publish` routes put messages: RabbitMQ (`--amqp`),
+/// or without a broker the in-process queue.
+pub enum Publisher {
+    Amqp(Box<AmqpPublisher>),
+    Memory(Arc<Memory>),
+}
+
+impl Publisher {
+    /// Whether a publish can succeed now: the readiness of a deployment
+    /// that publishes. The in-process queue is always ready.
+    pub async fn ready(&self) -> bool {
+        match self {
+            Publisher::Amqp(p) => p.ready().await,
+            Publisher::Memory(_) => true,
+        }
+    }
+
+    /// Publishes `body` with the message id `id` to `q` (a queue, or an
+    /// exchange), answering only once it is safely stored (for RabbitMQ:
+    /// confirmed), within a few seconds at most.
+    pub async fn publish(
+        &self,
+        q: &QueueSettings,
+        id: &str,
+        body: &[u8],
+    ) -> Result<(), PublishError> {
+        match self {
+            Publisher::Amqp(p) => p.publish(q, id, body).await,
+            Publisher::Memory(m) => m.publish(q, id, body),
+        }
+    }
+}
+
 /// Publishes messages with confirms over one lazily (re)opened channel.
 /// Every call is bounded in time: a broker that is away is an error at
 /// once, never a hang.
-pub struct Publisher {
+pub struct AmqpPublisher {
     url: String,
     channel: tokio::sync::Mutex<Option<(Connection, Channel)>>,
     declared: tokio::sync::Mutex<Vec<String>>,
@@ -600,11 +645,15 @@ pub enum PublishError {
     Unavailable,
     #[error("the message broker did not confirm the message (no queue may be bound)")]
     NotConfirmed,
+    #[error("the in-process queue is full")]
+    Full,
+    #[error("no queue is bound to the exchange the message is published to")]
+    NoRoute,
 }
 
-impl Publisher {
-    pub fn new(url: String) -> Publisher {
-        Publisher {
+impl AmqpPublisher {
+    pub fn new(url: String) -> AmqpPublisher {
+        AmqpPublisher {
             url,
             channel: tokio::sync::Mutex::new(None),
             declared: tokio::sync::Mutex::new(Vec::new()),

@@ -86,21 +86,21 @@ impl Drop for Cleanup {
 
 /// What the upstream saw: attempts per message id, and the ids it accepted.
 #[derive(Clone, Default)]
-struct Seen {
-    tries: HashMap<String, u32>,
-    accepted: Vec<String>,
+pub(crate) struct Seen {
+    pub(crate) tries: HashMap<String, u32>,
+    pub(crate) accepted: Vec<String>,
     /// Requests still to fail (500, or a hang past the timeout) before the
     /// upstream recovers.
-    outage: u32,
+    pub(crate) outage: u32,
     /// A pause before each answer, in milliseconds.
-    delay_ms: u64,
+    pub(crate) delay_ms: u64,
 }
 
-type Shared = std::sync::Arc<Mutex<Seen>>;
+pub(crate) type Shared = std::sync::Arc<Mutex<Seen>>;
 
 /// The REST upstream: `m-3` and `m-4` fail twice with 500 then succeed,
 /// `m-7` always fails, `m-8` is refused with 422; the rest succeed.
-fn start_upstream() -> (u16, Shared) {
+pub(crate) fn start_upstream() -> (u16, Shared) {
     let seen: Shared = Default::default();
     let shared = seen.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -683,6 +683,29 @@ fn shipped_mappings_answer_every_operation_through_the_demo_service() {
         "wsdl/bank-payments/samples/NotifyPaymentEvent.xml",
     );
     assert_eq!(code, 202);
+    // The shipped mapping queues the event (the in-process queue: no
+    // --amqp here) and its queue route delivers it to the demo, once.
+    let started = std::time::Instant::now();
+    let events = loop {
+        let got: serde_json::Value = serde_json::from_str(
+            &http()
+                .get(format!("http://127.0.0.1:{demo}/bank/payment-events"))
+                .send()
+                .unwrap()
+                .text()
+                .unwrap(),
+        )
+        .unwrap();
+        if got["received"] != 0 || started.elapsed() > std::time::Duration::from_secs(10) {
+            break got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(events["received"], 1, "{events}");
+    assert_eq!(
+        events["latest"][0]["body"]["event"]["newStatus"], "SETTLED",
+        "{events}"
+    );
     let missing = envelope(
         true,
         &root.join("wsdl/bank-payments/samples/GetPaymentStatus.xml"),

@@ -6,6 +6,7 @@ mod cli;
 mod convert;
 #[cfg(feature = "interop")]
 mod interop;
+mod memory_queue;
 mod queue;
 mod rest;
 mod roundtrip;

@@ -230,25 +230,52 @@ pub async fn run(
     metrics::handle();
     let mut state = state(mappings, limits)?;
     state.trusted_proxies = trusted_proxies;
-    state.publisher = amqp.clone().map(crate::queue::Publisher::new);
-    let state = Arc::new(state);
     let queues = crate::queue::routes(&state);
+    let publishes = state.facades.iter().any(|f| {
+        f.ports
+            .iter()
+            .any(|p| p.entries.iter().any(|e| e.route.publish.is_some()))
+    });
     let (stop_queues, stopped) = tokio::sync::watch::channel(false);
-    let mut consumers = None;
-    match (&amqp, queues.is_empty()) {
-        (Some(url), false) => {
-            consumers = Some(tokio::spawn(crate::queue::run(
-                state.clone(),
-                url.clone(),
-                stopped,
+    let consumers = match amqp {
+        Some(url) => {
+            state.publisher = Some(crate::queue::Publisher::Amqp(Box::new(
+                crate::queue::AmqpPublisher::new(url.clone()),
             )));
+            let state = Arc::new(state);
+            let consumers = (!queues.is_empty())
+                .then(|| tokio::spawn(crate::queue::run(state.clone(), url, stopped)));
+            (state, consumers)
         }
-        (None, false) => tracing::warn!(
-            queues = queues.len(),
-            "queue routes are configured but no broker is (--amqp URL): they are not consumed"
-        ),
-        _ => {}
-    }
+        None if queues.is_empty() && !publishes => (Arc::new(state), None),
+        None => {
+            // No broker: the same routes on the in-process queue, declared
+            // before anything is served so that exchanges find their queues.
+            tracing::warn!(
+                "queue routes use the in-process queue (no --amqp URL): it is NOT durable, messages in it are lost when the process stops"
+            );
+            let memory = Arc::new(crate::queue::Memory::default());
+            for q in &queues {
+                memory.declare(&q.settings);
+            }
+            for f in &state.facades {
+                for e in f.ports.iter().flat_map(|p| &p.entries) {
+                    if let Some(p) = &e.route.publish
+                        && p.exchange.is_none()
+                        && !queues.iter().any(|q| q.settings.name == p.name)
+                    {
+                        tracing::warn!(queue = %p.name, "published to the in-process queue, but no queue route here consumes it: messages stay there until its memory budget is used up");
+                    }
+                }
+            }
+            state.publisher = Some(crate::queue::Publisher::Memory(memory.clone()));
+            let state = Arc::new(state);
+            let consumers = (!queues.is_empty())
+                .then(|| tokio::spawn(crate::queue::memory::run(state.clone(), memory, stopped)));
+            (state, consumers)
+        }
+    };
+    let (state, consumers) = consumers;
     for f in &state.facades {
         tracing::info!(
             path = %f.mapping.path,

@@ -52,6 +52,41 @@ impl ContractArgs {
     }
 }
 
+/// TLS to the broker (`amqps://` URLs); shared by `serve` and `dlq`.
+#[derive(clap::Args)]
+struct AmqpTls {
+    /// PEM CA bundle the broker's certificate must chain to (besides the
+    /// system's roots).
+    #[arg(long, env = "SOAPBRIDGE_AMQP_CA")]
+    amqp_ca: Option<PathBuf>,
+    /// PEM client certificate for brokers that require one (with --amqp-key).
+    #[arg(long, env = "SOAPBRIDGE_AMQP_CERT")]
+    amqp_cert: Option<PathBuf>,
+    /// PEM private key of --amqp-cert.
+    #[arg(long, env = "SOAPBRIDGE_AMQP_KEY")]
+    amqp_key: Option<PathBuf>,
+}
+
+impl AmqpTls {
+    /// The broker at `url`: these flags first, then the config file's
+    /// `broker:` settings.
+    fn broker(
+        &self,
+        url: String,
+        file: &soapbridge::serve::config::BrokerConfig,
+    ) -> anyhow::Result<soapbridge::queue::Broker> {
+        let ca = self.amqp_ca.as_ref().or(file.ca.as_ref());
+        let cert = self.amqp_cert.as_ref().or(file.client_cert.as_ref());
+        let key = self.amqp_key.as_ref().or(file.client_key.as_ref());
+        Ok(soapbridge::queue::Broker::with_tls(
+            url,
+            ca.map(PathBuf::as_path),
+            cert.map(PathBuf::as_path),
+            key.map(PathBuf::as_path),
+        )?)
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Target {
     Json,
@@ -119,9 +154,13 @@ enum Command {
         /// Log format [default: text].
         #[arg(long, env = "SOAPBRIDGE_LOG_FORMAT", value_parser = ["text", "json"])]
         log_format: Option<String>,
-        /// The RabbitMQ broker for queue routes (`amqp://user:pass@host:5672/%2f`).
+        /// The RabbitMQ broker for queue routes (`amqp://user:pass@host:5672/%2f`,
+        /// or `amqps://` for TLS). Without one, queue routes use the
+        /// in-process queue (not durable).
         #[arg(long, env = "SOAPBRIDGE_AMQP")]
         amqp: Option<String>,
+        #[command(flatten)]
+        amqp_tls: AmqpTls,
         /// Also run the example REST service the shipped mappings point at.
         #[arg(long)]
         demo: bool,
@@ -185,6 +224,8 @@ enum Command {
             default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
         )]
         amqp: String,
+        #[command(flatten)]
+        amqp_tls: AmqpTls,
     },
     /// Print the OpenAPI 3.1 document of a rest-to-soap mapping's REST facade.
     Openapi {
@@ -291,6 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             read_timeout,
             log_format,
             amqp,
+            amqp_tls,
             demo,
             demo_listen,
             contract,
@@ -360,6 +402,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if loaded.is_empty() {
                 anyhow::bail!("no mapping files (*.yaml) in {}", mappings.display());
             }
+            let amqp = match amqp.or(file.broker.url.clone()) {
+                Some(url) => Some(amqp_tls.broker(url, &file.broker)?),
+                None => None,
+            };
             actix_web::rt::System::new()
                 .block_on(soapbridge::serve::run(
                     loaded,
@@ -476,7 +522,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             queue,
             id,
             amqp,
+            amqp_tls,
         } => {
+            let amqp = amqp_tls.broker(amqp, &Default::default())?;
             let rt = tokio::runtime::Runtime::new()?;
             match action.as_str() {
                 "replay" => {

@@ -20,13 +20,15 @@ use lapin::options::{
     ConfirmSelectOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
+use lapin::{BasicProperties, Channel, Confirmation, Connection};
 
 use crate::mapping::QueueSettings;
 use crate::serve::fault::Party;
 use crate::serve::{Entry, Facade, State};
 
+pub mod broker;
 pub mod memory;
+pub use broker::Broker;
 pub use memory::Memory;
 
 /// Message headers soapbridge keeps on retried and dead-lettered messages.
@@ -67,7 +69,7 @@ pub fn routes(state: &State) -> Vec<QueueRoute> {
 
 /// Consumes every queue route until the process stops, reconnecting with
 /// backoff when the broker goes away.
-pub async fn run(state: Arc<State>, amqp: String, shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(state: Arc<State>, amqp: Broker, shutdown: tokio::sync::watch::Receiver<bool>) {
     let routes = routes(&state);
     if routes.is_empty() {
         return;
@@ -90,7 +92,7 @@ pub async fn run(state: Arc<State>, amqp: String, shutdown: tokio::sync::watch::
 /// finished and settled (acked, retried or dead-lettered) before returning.
 async fn consume_forever(
     state: Arc<State>,
-    amqp: String,
+    amqp: Broker,
     route: QueueRoute,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -224,11 +226,11 @@ pub async fn declare(channel: &Channel, q: &QueueSettings) -> lapin::Result<()> 
 
 async fn consume(
     state: &State,
-    amqp: &str,
+    amqp: &Broker,
     route: &QueueRoute,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> lapin::Result<()> {
-    let conn = Connection::connect(amqp, ConnectionProperties::default()).await?;
+    let conn = amqp.connect().await?;
     let channel = conn.create_channel().await?;
     channel
         .confirm_select(ConfirmSelectOptions::default())
@@ -634,7 +636,7 @@ impl Publisher {
 /// Every call is bounded in time: a broker that is away is an error at
 /// once, never a hang.
 pub struct AmqpPublisher {
-    url: String,
+    broker: Broker,
     channel: tokio::sync::Mutex<Option<(Connection, Channel)>>,
     declared: tokio::sync::Mutex<Vec<String>>,
 }
@@ -652,9 +654,9 @@ pub enum PublishError {
 }
 
 impl AmqpPublisher {
-    pub fn new(url: String) -> AmqpPublisher {
+    pub fn new(broker: Broker) -> AmqpPublisher {
         AmqpPublisher {
-            url,
+            broker,
             channel: tokio::sync::Mutex::new(None),
             declared: tokio::sync::Mutex::new(Vec::new()),
         }
@@ -669,8 +671,7 @@ impl AmqpPublisher {
             {
                 return true;
             }
-            let Ok(conn) = Connection::connect(&self.url, ConnectionProperties::default()).await
-            else {
+            let Ok(conn) = self.broker.connect().await else {
                 return false;
             };
             let Ok(ch) = conn.create_channel().await else {
@@ -716,7 +717,9 @@ impl AmqpPublisher {
         let healthy =
             matches!(&*guard, Some((c, ch)) if c.status().connected() && ch.status().connected());
         if !healthy {
-            let conn = Connection::connect(&self.url, ConnectionProperties::default())
+            let conn = self
+                .broker
+                .connect()
                 .await
                 .map_err(|_| PublishError::Unavailable)?;
             let ch = conn
@@ -804,8 +807,8 @@ fn header_text(h: Option<&AMQPValue>) -> String {
 
 /// The dead letters of `queue` (its `{queue}.dlq`), left in place: they are
 /// read without acknowledging and go back when the channel closes.
-pub async fn dlq_list(url: &str, queue: &str) -> lapin::Result<Vec<DeadLetter>> {
-    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+pub async fn dlq_list(broker: &Broker, queue: &str) -> lapin::Result<Vec<DeadLetter>> {
+    let conn = broker.connect().await?;
     let ch = conn.create_channel().await?;
     let dlq = format!("{queue}.dlq");
     let mut out = Vec::new();
@@ -835,8 +838,8 @@ pub async fn dlq_list(url: &str, queue: &str) -> lapin::Result<Vec<DeadLetter>> 
 /// Moves dead letters of `queue` (all, or the one with `id`) back to the
 /// queue with a fresh attempt count: each is republished with a confirm,
 /// then removed from the dead-letter queue. Returns how many moved.
-pub async fn dlq_replay(url: &str, queue: &str, id: Option<&str>) -> lapin::Result<usize> {
-    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+pub async fn dlq_replay(broker: &Broker, queue: &str, id: Option<&str>) -> lapin::Result<usize> {
+    let conn = broker.connect().await?;
     let ch = conn.create_channel().await?;
     ch.confirm_select(ConfirmSelectOptions::default()).await?;
     let dlq = format!("{queue}.dlq");

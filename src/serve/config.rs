@@ -22,6 +22,24 @@ pub struct ServerConfig {
     /// the addresses `?wsdl` publishes): IPs or CIDR blocks. Loopback only
     /// by default; from anyone else those headers are ignored.
     pub trusted_proxies: Option<Vec<String>>,
+    /// The RabbitMQ broker for queue routes (`--amqp` and its TLS flags
+    /// take precedence).
+    #[serde(default)]
+    pub broker: BrokerConfig,
+}
+
+/// `broker:` in the server config file. Paths are relative to the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerConfig {
+    /// `amqp://user:pass@host:5672/%2f` or `amqps://...:5671/...`.
+    pub url: Option<String>,
+    /// PEM CA bundle the broker's certificate must chain to (besides the
+    /// system's roots).
+    pub ca: Option<PathBuf>,
+    /// PEM client certificate and key, for brokers that require one.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -69,8 +87,18 @@ impl ServerConfig {
                 message,
             }
         })?;
+        let dir = file.parent().unwrap_or(Path::new("."));
         if let Some(m) = &c.mappings {
-            c.mappings = Some(file.parent().unwrap_or(Path::new(".")).join(m));
+            c.mappings = Some(dir.join(m));
+        }
+        for p in [
+            &mut c.broker.ca,
+            &mut c.broker.client_cert,
+            &mut c.broker.client_key,
+        ] {
+            if let Some(f) = p.take() {
+                *p = Some(dir.join(f));
+            }
         }
         if let Some(f) = &c.log_format
             && f != "text"

@@ -210,7 +210,7 @@ pub async fn run(
     limits: ServeLimits,
     trusted_proxies: Vec<config::Cidr>,
     demo: Option<SocketAddr>,
-    amqp: Option<String>,
+    amqp: Option<crate::queue::Broker>,
 ) -> std::io::Result<()> {
     let demo_server = match demo {
         Some(addr) => {
@@ -238,13 +238,13 @@ pub async fn run(
     });
     let (stop_queues, stopped) = tokio::sync::watch::channel(false);
     let consumers = match amqp {
-        Some(url) => {
+        Some(broker) => {
             state.publisher = Some(crate::queue::Publisher::Amqp(Box::new(
-                crate::queue::AmqpPublisher::new(url.clone()),
+                crate::queue::AmqpPublisher::new(broker.clone()),
             )));
             let state = Arc::new(state);
             let consumers = (!queues.is_empty())
-                .then(|| tokio::spawn(crate::queue::run(state.clone(), url, stopped)));
+                .then(|| tokio::spawn(crate::queue::run(state.clone(), broker, stopped)));
             (state, consumers)
         }
         None if queues.is_empty() && !publishes => (Arc::new(state), None),

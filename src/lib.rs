@@ -25,6 +25,7 @@ pub mod queue;
 pub mod xml;
 
 pub use qname::QName;
+pub mod auth;
 pub mod cli;
 pub mod codec;
 pub mod contract;

@@ -402,6 +402,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if loaded.is_empty() {
                 anyhow::bail!("no mapping files (*.yaml) in {}", mappings.display());
             }
+            let config_dir = config
+                .as_deref()
+                .and_then(|c| c.parent())
+                .unwrap_or(std::path::Path::new("."));
+            let auth = soapbridge::auth::Authenticator::from_config(&file.auth, config_dir)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("reading the server config's auth settings")?;
             let amqp = match amqp.or(file.broker.url.clone()) {
                 Some(url) => Some(amqp_tls.broker(url, &file.broker)?),
                 None => None,
@@ -414,6 +421,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     trusted,
                     demo.then_some(demo_listen),
                     amqp,
+                    auth,
                 ))
                 .with_context(|| format!("serving on {listen}"))?;
             Ok(ExitCode::SUCCESS)
@@ -572,7 +580,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let facade = soapbridge::serve::Facade::new(Box::leak(Box::new(m)));
             println!(
                 "{}",
-                serde_json::to_string_pretty(&soapbridge::serve::openapi::document(&facade))?
+                serde_json::to_string_pretty(&soapbridge::serve::openapi::document(
+                    &facade, false
+                ))?
             );
             Ok(ExitCode::SUCCESS)
         }

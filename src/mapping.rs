@@ -40,6 +40,10 @@ pub struct MappingFile {
     /// refused (the default) or, with `true`, passed over.
     #[serde(default)]
     pub ignore_unknown_fields: bool,
+    /// rest-to-soap: scopes every operation's caller must hold (see the
+    /// server config's `auth:`), unless the operation sets its own.
+    #[serde(default)]
+    pub scopes: Vec<String>,
     /// Per operation, by the contract's operation name.
     #[serde(default)]
     pub operations: IndexMap<String, OperationFile>,
@@ -138,6 +142,13 @@ pub struct OperationFile {
     /// Upstream error statuses answered with a declared fault.
     #[serde(default)]
     pub faults: Vec<FaultRule>,
+    /// rest-to-soap: the scopes this operation's caller must hold
+    /// (instead of the mapping's `scopes`).
+    pub scopes: Option<Vec<String>>,
+    /// rest-to-soap: callable without credentials even when `auth:` is
+    /// configured (a health probe, a public lookup).
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// A queue route's settings as written.
@@ -276,6 +287,9 @@ pub struct Route {
     pub retries: u32,
     pub backoff: Duration,
     pub faults: Vec<FaultRule>,
+    /// Who may call it: `None` for a public operation, else the scopes an
+    /// authenticated caller must hold (possibly none beyond being known).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Text with `{field}` placeholders.
@@ -743,6 +757,12 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             )));
         }
     }
+    if parsed.flow == Flow::SoapToRest && !parsed.scopes.is_empty() {
+        errors.push(invalid(
+            "scopes: apply to rest-to-soap mappings (SOAP callers are authorized through WS-Security)"
+                .into(),
+        ));
+    }
     let mut routes = HashMap::new();
     let empty = OperationFile::default();
     for op in &ops {
@@ -1065,6 +1085,12 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 }
             }
         };
+        if parsed.flow == Flow::SoapToRest && (of.scopes.is_some() || of.public) {
+            errors.push(invalid(format!(
+                "{}: `scopes` and `public` apply to rest-to-soap operations (SOAP callers are authorized through WS-Security)",
+                at("scopes")
+            )));
+        }
         let idempotent =
             parsed.flow == Flow::SoapToRest && matches!(method.as_str(), "GET" | "PUT" | "DELETE");
         let retries = of
@@ -1092,6 +1118,8 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 response_rename: of.response_rename.clone().into_iter().collect(),
                 timeout,
                 faults: of.faults.clone(),
+                scopes: (!of.public)
+                    .then(|| of.scopes.clone().unwrap_or_else(|| parsed.scopes.clone())),
             },
         );
     }

@@ -342,7 +342,7 @@ fn a_misbehaving_backend_is_a_5xx_problem_that_does_not_echo_it() {
 }
 
 /// The message JSON of a whole sample envelope.
-fn sample_json_message(wsdl: &str, op: &str, sample: &str) -> Value {
+pub(crate) fn sample_json_message(wsdl: &str, op: &str, sample: &str) -> Value {
     let o = soapbridge(&[
         "convert",
         wsdl,
@@ -358,7 +358,7 @@ fn sample_json_message(wsdl: &str, op: &str, sample: &str) -> Value {
     serde_json::from_str(&stdout(&o)).unwrap()
 }
 
-fn sample_json(wsdl: &str, element: &str, sample: &str) -> Value {
+pub(crate) fn sample_json(wsdl: &str, element: &str, sample: &str) -> Value {
     let o = soapbridge(&[
         "convert",
         wsdl,

@@ -26,6 +26,10 @@ pub struct ServerConfig {
     /// take precedence).
     #[serde(default)]
     pub broker: BrokerConfig,
+    /// Credentials REST callers present (API keys, JWT); relative files
+    /// are resolved against the config file's folder.
+    #[serde(default)]
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// `broker:` in the server config file. Paths are relative to the file.

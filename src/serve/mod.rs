@@ -199,6 +199,8 @@ pub struct State {
     pub inflight: tokio::sync::Semaphore,
     /// Publishes one-way operations mapped to a queue (with `--amqp`).
     pub publisher: Option<crate::queue::Publisher>,
+    /// Verifies REST callers' credentials (server config `auth:`).
+    pub auth: crate::auth::Authenticator,
 }
 
 /// Serves the mappings until the process is stopped (SIGINT/SIGTERM let
@@ -211,6 +213,7 @@ pub async fn run(
     trusted_proxies: Vec<config::Cidr>,
     demo: Option<SocketAddr>,
     amqp: Option<crate::queue::Broker>,
+    auth: crate::auth::Authenticator,
 ) -> std::io::Result<()> {
     let demo_server = match demo {
         Some(addr) => {
@@ -230,6 +233,22 @@ pub async fn run(
     metrics::handle();
     let mut state = state(mappings, limits)?;
     state.trusted_proxies = trusted_proxies;
+    if !auth.enabled() {
+        // Secure by default: an operation that names scopes is never
+        // served open because the credentials were forgotten.
+        for f in &state.facades {
+            for e in f.ports.iter().flat_map(|p| &p.entries) {
+                if e.route.scopes.as_ref().is_some_and(|s| !s.is_empty()) {
+                    return Err(std::io::Error::other(format!(
+                        "{}: operation {} requires scopes, but the server config has no `auth:` to verify callers",
+                        f.mapping.file.display(),
+                        e.op.name
+                    )));
+                }
+            }
+        }
+    }
+    state.auth = auth;
     let queues = crate::queue::routes(&state);
     let publishes = state.facades.iter().any(|f| {
         f.ports
@@ -357,6 +376,7 @@ pub fn state(mappings: Vec<Mapping>, limits: ServeLimits) -> std::io::Result<Sta
         client,
         trusted_proxies: config::Cidr::loopback(),
         publisher: None,
+        auth: Default::default(),
         inflight: tokio::sync::Semaphore::new(
             (limits.max_inflight >> 10).clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
         ),
@@ -411,7 +431,7 @@ fn app(
                         .body(DOCS_PAGE)
                 }),
             );
-            let doc = web::Data::new(openapi::document(f).to_string());
+            let doc = web::Data::new(openapi::document(f, state.auth.enabled()).to_string());
             app = app.service(
                 web::resource(format!("{}/openapi.json", f.mapping.path))
                     .app_data(doc)

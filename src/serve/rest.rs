@@ -46,6 +46,15 @@ pub async fn handle(
     let entry = &facade.ports[endpoint.port].entries[endpoint.entry];
     let instance = req.path().to_string();
     let started = std::time::Instant::now();
+    if let Err(refused) = access(&state, entry, &req, &instance, &id) {
+        super::metrics::request(
+            &facade.mapping.service,
+            &entry.op.name,
+            "refused",
+            started.elapsed().as_secs_f64(),
+        );
+        return *refused;
+    }
     let result = process(&state, facade, entry, &req, &id, payload).await;
     let outcome = match &result {
         Ok(_) => "ok",
@@ -76,6 +85,63 @@ pub async fn handle(
         "rest request"
     );
     response
+}
+
+/// Authenticates and authorizes the caller when the operation is not
+/// public and `auth:` is configured: a 401 (no or bad credentials, with no
+/// hint which check failed) or 403 (a scope missing) problem otherwise.
+/// The reason goes to the log with the request id, never a secret.
+fn access(
+    state: &State,
+    entry: &Entry,
+    req: &HttpRequest,
+    instance: &str,
+    id: &str,
+) -> Result<(), Box<HttpResponse>> {
+    use crate::auth::AuthError;
+    let Some(needed) = &entry.route.scopes else {
+        return Ok(());
+    };
+    if !state.auth.enabled() {
+        return Ok(());
+    }
+    let refuse = |e: &AuthError| {
+        let (p, challenge) = match e {
+            AuthError::Missing => (
+                Problem::new(401, "unauthorized", "Authentication required")
+                    .detail("send an API key (X-API-Key) or a bearer token"),
+                r#"Bearer realm="soapbridge""#.to_string(),
+            ),
+            AuthError::Invalid(_) => (
+                Problem::new(401, "unauthorized", "Authentication required")
+                    .detail("the credentials are missing or invalid"),
+                r#"Bearer realm="soapbridge", error="invalid_token""#.to_string(),
+            ),
+            AuthError::MissingScope(scope) => (
+                Problem::new(403, "forbidden", "Permission denied")
+                    .detail(format!("this operation needs the scope `{scope}`")),
+                format!(
+                    r#"Bearer realm="soapbridge", error="insufficient_scope", scope="{scope}""#
+                ),
+            ),
+        };
+        let mut r = p.respond(instance, id);
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&challenge) {
+            r.headers_mut()
+                .insert(actix_web::http::header::WWW_AUTHENTICATE, v);
+        }
+        Box::new(r)
+    };
+    let who = state.auth.authenticate(req.headers()).map_err(|e| {
+        tracing::warn!(request_id = %id, operation = %entry.op.name, reason = %e, "caller refused");
+        refuse(&e)
+    })?;
+    crate::auth::authorize(&who, needed).map_err(|e| {
+        tracing::warn!(request_id = %id, operation = %entry.op.name, client = %who.client, reason = %e, "caller refused");
+        refuse(&e)
+    })?;
+    tracing::debug!(request_id = %id, client = %who.client, via = who.via, "caller authenticated");
+    Ok(())
 }
 
 /// The actix path pattern and method of an operation's route: the

@@ -91,24 +91,34 @@ async fn consume_forever(
     route: QueueRoute,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut backoff = Duration::from_millis(200);
+    const FIRST: Duration = Duration::from_millis(200);
+    // At most this long between attempts: once the broker is back, the
+    // consumer resumes within seconds, however long the outage was.
+    const MOST: Duration = Duration::from_secs(5);
+    let mut backoff = FIRST;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        match consume(&state, &amqp, &route, &mut shutdown).await {
+        let mut consuming = false;
+        let result = consume(&state, &amqp, &route, &mut shutdown, &mut consuming).await;
+        if consuming {
+            // It connected and consumed: a later outage starts afresh.
+            backoff = FIRST;
+        }
+        match result {
             Ok(()) if *shutdown.borrow() => {
                 tracing::info!(queue = %route.settings.name, "stopped consuming");
                 return;
             }
-            Ok(()) => backoff = Duration::from_millis(200),
+            Ok(()) => backoff = FIRST,
             Err(e) => {
                 tracing::warn!(queue = %route.settings.name, error = %e, retry_in_ms = backoff.as_millis() as u64, "queue consumer stopped; reconnecting");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
                     _ = shutdown.changed() => return,
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = (backoff * 2).min(MOST);
             }
         }
     }
@@ -224,6 +234,7 @@ async fn consume(
     amqp: &str,
     route: &QueueRoute,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    consuming: &mut bool,
 ) -> lapin::Result<()> {
     let conn = Connection::connect(amqp, ConnectionProperties::default()).await?;
     let channel = conn.create_channel().await?;
@@ -243,6 +254,7 @@ async fn consume(
         )
         .await?;
     tracing::info!(queue = %route.settings.name, "consuming");
+    *consuming = true;
     // Queue depths for /metrics: now, then every 10 s while consuming.
     let depths = {
         let ch = conn.create_channel().await?;

@@ -26,7 +26,7 @@ fn amqp() -> String {
 /// Waits until `queue` exists with `consumers` consumers (or any number,
 /// for `None`). Each check uses a fresh channel: a failed passive declare
 /// closes the channel it ran on.
-async fn wait_for_queue(conn: &Connection, queue: &str, consumers: Option<u32>) {
+pub(crate) async fn wait_for_queue(conn: &Connection, queue: &str, consumers: Option<u32>) {
     let started = Instant::now();
     loop {
         let ch = conn.create_channel().await.unwrap();
@@ -86,21 +86,21 @@ impl Drop for Cleanup {
 
 /// What the upstream saw: attempts per message id, and the ids it accepted.
 #[derive(Clone, Default)]
-struct Seen {
-    tries: HashMap<String, u32>,
-    accepted: Vec<String>,
+pub(crate) struct Seen {
+    pub tries: HashMap<String, u32>,
+    pub accepted: Vec<String>,
     /// Requests still to fail (500, or a hang past the timeout) before the
     /// upstream recovers.
-    outage: u32,
+    pub outage: u32,
     /// A pause before each answer, in milliseconds.
-    delay_ms: u64,
+    pub delay_ms: u64,
 }
 
-type Shared = std::sync::Arc<Mutex<Seen>>;
+pub(crate) type Shared = std::sync::Arc<Mutex<Seen>>;
 
 /// The REST upstream: `m-3` and `m-4` fail twice with 500 then succeed,
 /// `m-7` always fails, `m-8` is refused with 422; the rest succeed.
-fn start_upstream() -> (u16, Shared) {
+pub(crate) fn start_upstream() -> (u16, Shared) {
     let seen: Shared = Default::default();
     let shared = seen.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -2,6 +2,7 @@
 //! These run the real `soapbridge` binary on real files and, with the
 //! `interop` feature, against independent implementations (python zeep).
 
+mod broker;
 mod cli;
 mod convert;
 #[cfg(feature = "interop")]

@@ -297,13 +297,32 @@ async fn consume(
                 .increment(1);
         }
         let outcome = deliver(state, facade, entry, &delivery).await;
-        settle(&channel, &route.settings, &delivery, outcome).await?;
+        // An ack or confirm under way when the connection drops may never
+        // resolve (lapin): settling gives up once the channel is gone, and
+        // the broker redelivers the unacked message.
+        tokio::select! {
+            r = settle(&channel, &route.settings, &delivery, outcome) => r?,
+            _ = gone(&channel) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the connection was lost while settling a delivery",
+                )
+                .into());
+            }
+        }
     }
     depths.abort();
     // Unacked prefetched messages go back to the queue when the channel closes.
     let _ = channel.close(200, "shutting down".into()).await;
     let _ = conn.close(200, "shutting down".into()).await;
     Ok(())
+}
+
+/// Resolves once `channel` is closed or failed with its connection.
+async fn gone(channel: &Channel) {
+    while channel.status().connected() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// What became of one delivery. `reply` is what a request/reply caller

@@ -259,8 +259,9 @@ struct Calls {
     slowest_fault: Duration,
 }
 
-/// Fault test: the broker is stopped mid-stream, kept down for a few
-/// seconds and started again (same data). On the consumer side, messages
+/// Fault test: the broker goes away mid-stream twice, a clean stop
+/// (SIGTERM) and then a crash (SIGKILL), each time kept down for a few
+/// seconds and started again on the same data. On the consumer side, messages
 /// published before the stop are all delivered (at least once, duplicates
 /// with the same id) or dead-lettered with their reason; on the publish
 /// side, a SOAP client keeps sending one-way calls: during the outage each

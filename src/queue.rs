@@ -96,24 +96,34 @@ async fn consume_forever(
     route: QueueRoute,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut backoff = Duration::from_millis(200);
+    const FIRST: Duration = Duration::from_millis(200);
+    // At most this long between attempts: once the broker is back, the
+    // consumer resumes within seconds, however long the outage was.
+    const MOST: Duration = Duration::from_secs(5);
+    let mut backoff = FIRST;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        match consume(&state, &amqp, &route, &mut shutdown).await {
+        let mut consuming = false;
+        let result = consume(&state, &amqp, &route, &mut shutdown, &mut consuming).await;
+        if consuming {
+            // It connected and consumed: a later outage starts afresh.
+            backoff = FIRST;
+        }
+        match result {
             Ok(()) if *shutdown.borrow() => {
                 tracing::info!(queue = %route.settings.name, "stopped consuming");
                 return;
             }
-            Ok(()) => backoff = Duration::from_millis(200),
+            Ok(()) => backoff = FIRST,
             Err(e) => {
                 tracing::warn!(queue = %route.settings.name, error = %e, retry_in_ms = backoff.as_millis() as u64, "queue consumer stopped; reconnecting");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
                     _ = shutdown.changed() => return,
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = (backoff * 2).min(MOST);
             }
         }
     }
@@ -229,6 +239,7 @@ async fn consume(
     amqp: &Broker,
     route: &QueueRoute,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    consuming: &mut bool,
 ) -> lapin::Result<()> {
     let conn = amqp.connect().await?;
     let channel = conn.create_channel().await?;
@@ -248,6 +259,7 @@ async fn consume(
         )
         .await?;
     tracing::info!(queue = %route.settings.name, "consuming");
+    *consuming = true;
     // Queue depths for /metrics: now, then every 10 s while consuming.
     let depths = {
         let ch = conn.create_channel().await?;
@@ -292,13 +304,32 @@ async fn consume(
         let id = message_id(&delivery);
         let wants_reply = delivery.properties.reply_to().is_some();
         let outcome = deliver(state, facade, entry, &delivery.data, &id, wants_reply).await;
-        settle(&channel, &route.settings, &delivery, outcome).await?;
+        // An ack or confirm under way when the connection drops may never
+        // resolve (lapin): settling gives up once the channel is gone, and
+        // the broker redelivers the unacked message.
+        tokio::select! {
+            r = settle(&channel, &route.settings, &delivery, outcome) => r?,
+            _ = gone(&channel) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the connection was lost while settling a delivery",
+                )
+                .into());
+            }
+        }
     }
     depths.abort();
     // Unacked prefetched messages go back to the queue when the channel closes.
     let _ = channel.close(200, "shutting down".into()).await;
     let _ = conn.close(200, "shutting down".into()).await;
     Ok(())
+}
+
+/// Resolves once `channel` is closed or failed with its connection.
+async fn gone(channel: &Channel) {
+    while channel.status().connected() {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// What became of one delivery. `reply` is what a request/reply caller

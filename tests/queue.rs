@@ -26,7 +26,7 @@ fn amqp() -> String {
 /// Waits until `queue` exists with `consumers` consumers (or any number,
 /// for `None`). Each check uses a fresh channel: a failed passive declare
 /// closes the channel it ran on.
-async fn wait_for_queue(conn: &Connection, queue: &str, consumers: Option<u32>) {
+pub(crate) async fn wait_for_queue(conn: &Connection, queue: &str, consumers: Option<u32>) {
     let started = Instant::now();
     loop {
         let ch = conn.create_channel().await.unwrap();

@@ -3,6 +3,7 @@
 //! `interop` feature, against independent implementations (python zeep).
 
 mod auth;
+mod broker;
 mod cli;
 mod convert;
 #[cfg(feature = "interop")]

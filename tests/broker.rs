@@ -61,6 +61,12 @@ fn signal(signal: &str, pid: u32, group: bool) {
 impl Rabbit {
     /// Starts a fresh node and waits until it accepts AMQP connections.
     pub fn start() -> Rabbit {
+        Rabbit::start_with(|_| String::new())
+    }
+
+    /// [`Rabbit::start`] with more `rabbitmq.conf` lines (given a free
+    /// port for them to use, e.g. a TLS listener).
+    pub fn start_with(extra: impl Fn(u16) -> String) -> Rabbit {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let node = format!(
             "sbtest-{}-{}@localhost",
@@ -76,10 +82,17 @@ impl Rabbit {
             dist_port = free_port();
         }
         // Our own config: the system one listens on 5672.
+        let mut extra_port = free_port();
+        while extra_port == port || extra_port == dist_port {
+            extra_port = free_port();
+        }
         write(
             &dir,
             "rabbitmq.conf",
-            &format!("listeners.tcp.local = 127.0.0.1:{port}\n"),
+            &format!(
+                "listeners.tcp.local = 127.0.0.1:{port}\n{}",
+                extra(extra_port)
+            ),
         );
         write(&dir, "enabled_plugins", "[].\n");
         write(&dir, "rabbitmq-env.conf", "");
@@ -590,5 +603,231 @@ fn the_broker_stopped_and_started_mid_stream_loses_nothing() {
         test_started.elapsed()
     );
     drop(bridge);
+    drop(rabbit);
+}
+
+/// A CA, a server certificate for 127.0.0.1/localhost and a client
+/// certificate (v3, clientAuth), made by openssl in `dir`.
+fn make_certs(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl")
+            .success();
+        assert!(ok, "openssl {args:?}");
+    };
+    write(
+        dir,
+        "server.ext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    );
+    write(
+        dir,
+        "client.ext",
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    );
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=sbtest-broker-ca",
+    ]);
+    for (who, subject) in [("server", "/CN=localhost"), ("client", "/CN=soapbridge")] {
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{who}.key"),
+            "-out",
+            &format!("{who}.csr"),
+            "-subj",
+            subject,
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{who}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &format!("{who}.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            &format!("{who}.ext"),
+        ]);
+    }
+    // The broker runs as this user and must read its key.
+    let _ = std::fs::set_permissions(
+        dir.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    );
+}
+
+/// AMQPS: the bridge publishes and consumes over TLS on a broker that
+/// requires a client certificate; without the certificate, or without
+/// the private CA, it cannot connect, says so, and leaks no credential.
+#[test]
+fn amqps_with_a_private_ca_and_a_client_certificate() {
+    let certs = scratch();
+    make_certs(&certs);
+    let c = |f: &str| certs.join(f).display().to_string();
+    let (ca, server, server_key) = (c("ca.pem"), c("server.pem"), c("server.key"));
+    let tls_port = Arc::new(AtomicUsize::new(0));
+    let rabbit = Rabbit::start_with({
+        let tls_port = tls_port.clone();
+        move |port| {
+            tls_port.store(usize::from(port), Ordering::Relaxed);
+            format!(
+                "listeners.ssl.default = 127.0.0.1:{port}\nssl_options.cacertfile = {ca}\nssl_options.certfile = {server}\nssl_options.keyfile = {server_key}\nssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = true\n"
+            )
+        }
+    });
+    let tls_port = tls_port.load(Ordering::Relaxed) as u16;
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", tls_port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no TLS listener"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("amqps://guest:guest@localhost:{tls_port}/%2f");
+    let queue = format!("sbtest.tls.{}", std::process::id());
+    let (upstream, seen) = start_upstream();
+    let dir = scratch();
+    write(
+        &dir,
+        "payments.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:{upstream}\noperations:\n  NotifyPaymentEvent:\n    method: POST\n    path: /payment-events\n    publish:\n      queue: {queue}\n    queue:\n      name: {queue}\n",
+            root().display()
+        ),
+    );
+    let body =
+        std::fs::read_to_string(root().join("wsdl/bank-payments/samples/NotifyPaymentEvent.xml"))
+            .unwrap();
+    let body = body.trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let envelope = format!(
+        r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>{body}</e:Body></e:Envelope>"#
+    );
+    let notify = |bridge: &str, id: &str| {
+        let r = http()
+            .post(format!("{bridge}/soap/PaymentService"))
+            .header("Content-Type", "application/soap+xml")
+            .header("X-Request-Id", id)
+            .body(envelope.clone())
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let ready = |bridge: &str| {
+        http()
+            .get(format!("{bridge}/readyz"))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+
+    // With the CA and the client certificate: published and delivered.
+    let bridge = start_serve(
+        &[
+            "--mappings",
+            dir.to_str().unwrap(),
+            "--amqp",
+            &url,
+            "--amqp-ca",
+            &c("ca.pem"),
+            "--amqp-cert",
+            &c("client.pem"),
+            "--amqp-key",
+            &c("client.key"),
+        ],
+        &[],
+    );
+    assert_eq!(ready(&bridge.url), 200);
+    let (code, text) = notify(&bridge.url, "tls-1");
+    assert_eq!(code, 202, "{text}");
+    let started = Instant::now();
+    while !seen.lock().unwrap().accepted.contains(&"tls-1".to_string()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not delivered over AMQPS"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(bridge);
+
+    // Without the client certificate the broker refuses the connection.
+    let bridge = start_serve(
+        &[
+            "--mappings",
+            dir.to_str().unwrap(),
+            "--amqp",
+            &url,
+            "--amqp-ca",
+            &c("ca.pem"),
+        ],
+        &[],
+    );
+    assert_eq!(ready(&bridge.url), 503);
+    let (code, text) = notify(&bridge.url, "tls-2");
+    assert_eq!(code, 500, "{text}");
+    assert!(
+        text.contains("Receiver") && !text.contains("guest"),
+        "{text}"
+    );
+    drop(bridge);
+
+    // The dead-letter tool over AMQPS; without the private CA the broker's
+    // certificate is not trusted, and the URL's password is never printed.
+    let dlq = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_soapbridge"))
+            .args(["dlq", "list", &queue, "--amqp", &url])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = dlq(&[
+        "--amqp-ca",
+        &c("ca.pem"),
+        "--amqp-cert",
+        &c("client.pem"),
+        "--amqp-key",
+        &c("client.key"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 dead letter(s)"));
+    let out = dlq(&[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("certificate") && !err.contains("guest"),
+        "{err}"
+    );
+    assert_eq!(seen.lock().unwrap().tries.get("tls-2"), None);
     drop(rabbit);
 }

@@ -68,8 +68,9 @@ as_root() {
 # ---------------------------------------------------------------------------
 # Build: pkg-config + -dev headers for openssl, libxml2, xmlsec1 (the `xmlsec`
 # crate), libclang-dev (bindgen panics "Unable to find libclang" without it).
-# Tests and benchmarks: xmlsec1 CLI (independent signature check), hyperfine.
-packages=(pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev xmlsec1 hyperfine)
+# Tests and benchmarks: xmlsec1 CLI (independent signature check), hyperfine,
+# openssl CLI (test CAs, certificates and JWT keys are made at test time).
+packages=(pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev xmlsec1 hyperfine openssl)
 if [ "$with_peers" = 1 ]; then
     # chromium: renders the REST facade's docs page headless in the tests.
     packages+=(python3 python3-venv chromium)

@@ -36,3 +36,4 @@ pub mod scaffold;
 pub mod schema;
 pub mod serve;
 pub mod wsdl;
+pub mod wsse;

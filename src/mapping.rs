@@ -44,6 +44,8 @@ pub struct MappingFile {
     /// server config's `auth:`), unless the operation sets its own.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// soap-to-rest: WS-Security the SOAP facade requires of callers.
+    pub security: Option<SecurityFile>,
     /// Per operation, by the contract's operation name.
     #[serde(default)]
     pub operations: IndexMap<String, OperationFile>,
@@ -149,6 +151,36 @@ pub struct OperationFile {
     /// configured (a health probe, a public lookup).
     #[serde(default)]
     pub public: bool,
+}
+
+/// `security:` of a soap-to-rest mapping, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityFile {
+    /// UsernameToken users; empty: no UsernameToken is asked for.
+    #[serde(default)]
+    pub users: Vec<UserFile>,
+    /// Refuse PasswordText: only PasswordDigest (with nonce and created).
+    #[serde(default)]
+    pub digest_only: bool,
+    /// `required` (the default) or `optional`: a `wsu:Timestamp`.
+    pub timestamp: Option<String>,
+    /// How old a `Created` may be (`5m` by default).
+    pub max_age: Option<String>,
+    /// Clock difference tolerated with callers (`1m` by default).
+    pub clock_skew: Option<String>,
+}
+
+/// A UsernameToken user: the password inline (use `${ENV}`) or in a file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFile {
+    pub username: String,
+    pub password: Option<String>,
+    /// Relative to the mapping file; its first line is the password.
+    pub password_file: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 /// A queue route's settings as written.
@@ -498,6 +530,8 @@ pub struct Mapping {
     /// TLS and proxy settings for the upstream, read and checked at load.
     pub tls: UpstreamTls,
     pub basic_auth: Option<BasicAuth>,
+    /// soap-to-rest: the WS-Security callers must send.
+    pub security: Option<std::sync::Arc<crate::wsse::InboundPolicy>>,
 }
 
 /// What the upstream's HTTP client needs beyond the defaults.
@@ -594,6 +628,79 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Vec<Mapping>, Vec<Mapp
     } else {
         Err(errors)
     }
+}
+
+/// The WS-Security policy of a mapping's `security:` section; problems are
+/// reported through `problem`.
+fn security_policy(
+    sec: &SecurityFile,
+    dir: &Path,
+    problem: &mut dyn FnMut(String),
+) -> Option<crate::wsse::InboundPolicy> {
+    let mut ok = true;
+    let mut duration = |key: &str, v: &Option<String>, default: Duration| match v {
+        Some(t) => parse_duration(t).unwrap_or_else(|e| {
+            problem(format!("security.{key}: {e}"));
+            ok = false;
+            default
+        }),
+        None => default,
+    };
+    let max_age = duration("max_age", &sec.max_age, Duration::from_secs(300));
+    let skew = duration("clock_skew", &sec.clock_skew, Duration::from_secs(60));
+    let timestamp_required = match sec.timestamp.as_deref() {
+        None | Some("required") => true,
+        Some("optional") => false,
+        Some(other) => {
+            problem(format!(
+                "security.timestamp: `{other}` is not required or optional"
+            ));
+            ok = false;
+            true
+        }
+    };
+    let mut users = Vec::new();
+    for (i, u) in sec.users.iter().enumerate() {
+        let password = match (&u.password, &u.password_file) {
+            (Some(p), None) => Some(p.clone()),
+            (None, Some(f)) => match std::fs::read_to_string(dir.join(f)) {
+                Ok(t) => Some(t.lines().next().unwrap_or_default().to_string()),
+                Err(e) => {
+                    problem(format!(
+                        "security.users[{i}].password_file: cannot read `{f}`: {e}"
+                    ));
+                    None
+                }
+            },
+            _ => {
+                problem(format!(
+                    "security.users[{i}]: give `password` or `password_file` (one of them)"
+                ));
+                None
+            }
+        };
+        match password {
+            Some(p) if p.is_empty() => {
+                problem(format!("security.users[{i}]: the password is empty"));
+                ok = false;
+            }
+            Some(password) => users.push(crate::wsse::User {
+                name: u.username.clone(),
+                password,
+                scopes: u.scopes.clone(),
+            }),
+            None => ok = false,
+        }
+    }
+    ok.then(|| {
+        crate::wsse::InboundPolicy::new(
+            users,
+            sec.digest_only,
+            timestamp_required,
+            max_age.as_millis() as i64,
+            skew.as_millis() as i64,
+        )
+    })
 }
 
 /// Reads one mapping file and checks it against its contract.
@@ -757,10 +864,23 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             )));
         }
     }
-    if parsed.flow == Flow::SoapToRest && !parsed.scopes.is_empty() {
+    let security = match (&parsed.security, parsed.flow) {
+        (Some(_), Flow::RestToSoap) => {
+            errors.push(invalid(
+                "security: applies to soap-to-rest mappings (REST callers are verified by the server config's auth:)"
+                    .into(),
+            ));
+            None
+        }
+        (Some(sec), Flow::SoapToRest) => {
+            security_policy(sec, dir, &mut |m| errors.push(invalid(m))).map(std::sync::Arc::new)
+        }
+        (None, _) => None,
+    };
+    let soap_users = security.as_ref().is_some_and(|s| !s.users.is_empty());
+    if parsed.flow == Flow::SoapToRest && !parsed.scopes.is_empty() && !soap_users {
         errors.push(invalid(
-            "scopes: apply to rest-to-soap mappings (SOAP callers are authorized through WS-Security)"
-                .into(),
+            "scopes: SOAP callers get scopes from `security.users`; none are configured".into(),
         ));
     }
     let mut routes = HashMap::new();
@@ -1085,9 +1205,9 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 }
             }
         };
-        if parsed.flow == Flow::SoapToRest && (of.scopes.is_some() || of.public) {
+        if parsed.flow == Flow::SoapToRest && of.scopes.is_some() && !soap_users {
             errors.push(invalid(format!(
-                "{}: `scopes` and `public` apply to rest-to-soap operations (SOAP callers are authorized through WS-Security)",
+                "{}: SOAP callers get scopes from `security.users`; none are configured",
                 at("scopes")
             )));
         }
@@ -1201,6 +1321,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes,
         tls,
         basic_auth: parsed.upstream.basic_auth.clone(),
+        security,
     })
 }
 

@@ -6,14 +6,14 @@ use std::process::Command;
 
 use crate::util::*;
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let p = std::env::var_os("SOAPBRIDGE_PEERS_PYTHON").expect(
         "SOAPBRIDGE_PEERS_PYTHON must point at the peers venv's python: run scripts/test.sh",
     );
     PathBuf::from(p)
 }
 
-fn run(cmd: &mut Command) -> String {
+pub(crate) fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("run peer");
     let text = format!(
         "{}{}",

@@ -14,3 +14,4 @@ mod rest;
 mod roundtrip;
 mod serve;
 mod util;
+mod wsse;

@@ -26,6 +26,9 @@ pub struct Fault {
     pub errors: Vec<FieldError>,
     /// The serialized fault element of a declared fault.
     pub detail_xml: Option<String>,
+    /// A WS-Security failure: its `wsse:` code is the SOAP 1.1 faultcode,
+    /// or the SOAP 1.2 Subcode under Sender.
+    pub wsse: Option<crate::wsse::Code>,
 }
 
 impl Fault {
@@ -35,6 +38,16 @@ impl Fault {
             reason: reason.into(),
             errors: Vec::new(),
             detail_xml: None,
+            wsse: None,
+        }
+    }
+
+    /// A refused `wsse:Security` header: the code's standard fault string,
+    /// nothing about which check failed.
+    pub fn security(code: crate::wsse::Code) -> Fault {
+        Fault {
+            wsse: Some(code),
+            ..Fault::client(code.reason())
         }
     }
 
@@ -68,8 +81,18 @@ impl Fault {
         let detail = self.detail();
         match v {
             SoapVersion::V11 => {
-                s.push_str("<faultcode>soap:");
-                s.push_str(code);
+                match self.wsse {
+                    Some(w) => {
+                        s.push_str(r#"<faultcode xmlns:wsse=""#);
+                        s.push_str(crate::ns::WSSE);
+                        s.push_str(r#"">wsse:"#);
+                        s.push_str(w.local());
+                    }
+                    None => {
+                        s.push_str("<faultcode>soap:");
+                        s.push_str(code);
+                    }
+                }
                 s.push_str("</faultcode><faultstring>");
                 escape::text(&mut s, &escape::xml_chars(&self.reason));
                 s.push_str("</faultstring>");
@@ -82,7 +105,15 @@ impl Fault {
             SoapVersion::V12 => {
                 s.push_str("<soap:Code><soap:Value>soap:");
                 s.push_str(code);
-                s.push_str(r#"</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">"#);
+                s.push_str("</soap:Value>");
+                if let Some(w) = self.wsse {
+                    s.push_str(r#"<soap:Subcode><soap:Value xmlns:wsse=""#);
+                    s.push_str(crate::ns::WSSE);
+                    s.push_str(r#"">wsse:"#);
+                    s.push_str(w.local());
+                    s.push_str("</soap:Value></soap:Subcode>");
+                }
+                s.push_str(r#"</soap:Code><soap:Reason><soap:Text xml:lang="en">"#);
                 escape::text(&mut s, &escape::xml_chars(&self.reason));
                 s.push_str("</soap:Text></soap:Reason>");
                 if let Some(d) = detail {
@@ -162,5 +193,28 @@ mod tests {
         let odd = Fault::server("upstream said \u{1}\u{0}hi").envelope(SoapVersion::V11);
         crate::xml::parse(&odd, &crate::xml::Limits::default()).unwrap();
         crate::xml::parse(&v12, &crate::xml::Limits::default()).unwrap();
+    }
+
+    #[test]
+    fn security_faults_carry_the_wsse_code() {
+        let f = Fault::security(crate::wsse::Code::FailedAuthentication);
+        let v11 = f.envelope(SoapVersion::V11);
+        assert!(
+            v11.contains(">wsse:FailedAuthentication</faultcode>"),
+            "{v11}"
+        );
+        assert!(
+            v11.contains("could not be authenticated or authorized"),
+            "{v11}"
+        );
+        let v12 = f.envelope(SoapVersion::V12);
+        assert!(
+            v12.contains("<soap:Value>soap:Sender</soap:Value><soap:Subcode>"),
+            "{v12}"
+        );
+        assert_eq!(f.status(SoapVersion::V12), 400);
+        for x in [v11, v12] {
+            crate::xml::parse(&x, &crate::xml::Limits::default()).unwrap();
+        }
     }
 }

@@ -236,7 +236,13 @@ pub async fn run(
     if !auth.enabled() {
         // Secure by default: an operation that names scopes is never
         // served open because the credentials were forgotten.
-        for f in &state.facades {
+        // (SOAP facades get their callers from `security.users`, checked
+        // when the mapping loads.)
+        let rest = state
+            .facades
+            .iter()
+            .filter(|f| f.mapping.flow == crate::mapping::Flow::RestToSoap);
+        for f in rest {
             for e in f.ports.iter().flat_map(|p| &p.entries) {
                 if e.route.scopes.as_ref().is_some_and(|s| !s.is_empty()) {
                     return Err(std::io::Error::other(format!(

@@ -233,7 +233,8 @@ async fn process<'f>(
     let entry = dispatch(facade, port, version, &first.name, action.as_deref())?;
     ctx.wsa = Addressing::of(&env, env_ns, entry);
     ctx.operation = Some(&entry.op.name);
-    must_understand(&env, env_ns, version, entry, &facade.mapping.contract)?;
+    must_understand(&env, env_ns, version, entry, facade.mapping)?;
+    authenticate(facade, entry, &env, env_ns, version, id)?;
     // Validate and translate the request into the message JSON.
     let opts = Options {
         limits: crate::codec::Limits {
@@ -395,6 +396,45 @@ fn dispatch<'f>(
     }
 }
 
+/// WS-Security of the mapping's `security:` (unless the operation is
+/// public), then the operation's scopes for the UsernameToken's user. A
+/// failure is a `wsse:` fault with the standard fault string only; the
+/// reason is logged with the request id.
+fn authenticate(
+    facade: &Facade,
+    entry: &Entry,
+    env: &crate::xml::Element,
+    env_ns: &str,
+    version: SoapVersion,
+    id: &str,
+) -> Result<(), Fault> {
+    let (Some(policy), Some(needed)) = (&facade.mapping.security, &entry.route.scopes) else {
+        return Ok(());
+    };
+    let refused = |e: &crate::wsse::WsseError| {
+        tracing::warn!(request_id = %id, operation = %entry.op.name, reason = %e, "caller refused");
+        Fault::security(e.code)
+    };
+    let verified = policy
+        .verify(env, env_ns, version, crate::wsse::time::now())
+        .map_err(|e| refused(&e))?;
+    if needed.is_empty() {
+        return Ok(());
+    }
+    let Some(who) = verified.identity else {
+        return Err(refused(&crate::wsse::WsseError {
+            code: crate::wsse::Code::FailedAuthentication,
+            why: "the operation needs scopes and the request names no user".into(),
+        }));
+    };
+    crate::auth::authorize(&who, needed).map_err(|e| {
+        refused(&crate::wsse::WsseError {
+            code: crate::wsse::Code::FailedAuthentication,
+            why: format!("user `{}`: {e}", who.client),
+        })
+    })
+}
+
 /// Header blocks the caller marked `mustUnderstand` must be ones we
 /// understand: the operation's declared header parts and WS-Addressing.
 fn must_understand(
@@ -402,8 +442,9 @@ fn must_understand(
     env_ns: &str,
     version: SoapVersion,
     entry: &Entry,
-    c: &Contract,
+    mapping: &crate::mapping::Mapping,
 ) -> Result<(), Fault> {
+    let c = &mapping.contract;
     let Some(header) = env.child(env_ns, "Header") else {
         return Ok(());
     };
@@ -438,7 +479,8 @@ fn must_understand(
             .iter()
             .any(|(_, e)| c.schema.element(*e).name == block.name);
         let addressing = block.name.ns == crate::ns::WSA || block.name.ns == crate::ns::WSA_2004;
-        if !declared && !addressing {
+        let security = mapping.security.is_some() && block.is(crate::ns::WSSE, "Security");
+        if !declared && !addressing && !security {
             let why = if block.name.ns == crate::ns::WSSE {
                 "is not understood: WS-Security is not configured for this service"
             } else {

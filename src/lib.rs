@@ -29,6 +29,7 @@ pub mod auth;
 pub mod cli;
 pub mod codec;
 pub mod contract;
+pub mod credentials;
 pub mod demo;
 pub mod inspect;
 pub mod mapping;

@@ -89,6 +89,13 @@ pub struct UpstreamFile {
     /// HTTP basic authentication to the upstream (use `${VAR}` references
     /// for the password: mapping files are often committed).
     pub basic_auth: Option<BasicAuth>,
+    /// A static bearer token sent as `Authorization: Bearer ...`.
+    pub bearer_token: Option<String>,
+    /// OAuth2 client credentials: tokens fetched and cached by soapbridge.
+    pub oauth2: Option<crate::credentials::OAuth2File>,
+    /// rest-to-soap: a WS-Security UsernameToken (and Timestamp) on every
+    /// call to the SOAP backend.
+    pub wsse: Option<crate::wsse::outbound::OutboundFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -530,6 +537,10 @@ pub struct Mapping {
     /// TLS and proxy settings for the upstream, read and checked at load.
     pub tls: UpstreamTls,
     pub basic_auth: Option<BasicAuth>,
+    /// Bearer token or OAuth2 client credentials for upstream calls.
+    pub credentials: Option<std::sync::Arc<crate::credentials::Outbound>>,
+    /// rest-to-soap: the WS-Security header sent to the SOAP backend.
+    pub wsse_out: Option<std::sync::Arc<crate::wsse::outbound::Outbound>>,
     /// soap-to-rest: the WS-Security callers must send.
     pub security: Option<std::sync::Arc<crate::wsse::InboundPolicy>>,
 }
@@ -878,6 +889,49 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         (None, _) => None,
     };
     let soap_users = security.as_ref().is_some_and(|s| !s.users.is_empty());
+    let up = &parsed.upstream;
+    let schemes = [
+        up.basic_auth.is_some(),
+        up.bearer_token.is_some(),
+        up.oauth2.is_some(),
+    ];
+    if schemes.iter().filter(|s| **s).count() > 1 {
+        errors.push(invalid(
+            "upstream: give one of basic_auth, bearer_token and oauth2".into(),
+        ));
+    }
+    let credentials = match (&up.bearer_token, &up.oauth2) {
+        (Some(t), _) if t.trim().is_empty() => {
+            errors.push(invalid("upstream.bearer_token: empty".into()));
+            None
+        }
+        (Some(t), _) => Some(crate::credentials::Outbound::Bearer(t.trim().to_string())),
+        (None, Some(o)) => match crate::credentials::OAuth2::new(o) {
+            Ok(o) => Some(crate::credentials::Outbound::OAuth2(Box::new(o))),
+            Err(e) => {
+                errors.push(invalid(format!("upstream.oauth2.{e}")));
+                None
+            }
+        },
+        (None, None) => None,
+    }
+    .map(std::sync::Arc::new);
+    let wsse_out = match (&up.wsse, parsed.flow) {
+        (Some(_), Flow::SoapToRest) => {
+            errors.push(invalid(
+                "upstream.wsse: applies to rest-to-soap mappings (a SOAP backend)".into(),
+            ));
+            None
+        }
+        (Some(w), Flow::RestToSoap) => match crate::wsse::outbound::Outbound::new(w) {
+            Ok(o) => Some(std::sync::Arc::new(o)),
+            Err(e) => {
+                errors.push(invalid(format!("upstream.wsse.{e}")));
+                None
+            }
+        },
+        (None, _) => None,
+    };
     if parsed.flow == Flow::SoapToRest && !parsed.scopes.is_empty() && !soap_users {
         errors.push(invalid(
             "scopes: SOAP callers get scopes from `security.users`; none are configured".into(),
@@ -1321,6 +1375,8 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         routes,
         tls,
         basic_auth: parsed.upstream.basic_auth.clone(),
+        credentials,
+        wsse_out,
         security,
     })
 }

@@ -6,6 +6,7 @@ mod auth;
 mod broker;
 mod cli;
 mod convert;
+mod credentials;
 #[cfg(feature = "interop")]
 mod interop;
 mod memory_queue;

@@ -525,13 +525,48 @@ async fn call_backend(
     let client = facade.client.as_ref().unwrap_or(&state.client);
     let started = std::time::Instant::now();
     let mut attempt = 0;
+    let mut fresh_token = false;
     let result = loop {
+        // WS-Security made anew for each attempt: a retry is not a replay.
+        let body = match &facade.mapping.wsse_out {
+            Some(w) => crate::wsse::outbound::with_header_block(&envelope, |prefix| {
+                w.header(prefix, crate::wsse::time::now())
+            })
+            .ok_or_else(|| {
+                Fail::from(Problem::new(
+                    500,
+                    "internal",
+                    "The WS-Security header could not be made",
+                ))
+            })?,
+            None => envelope.clone(),
+        };
+        let authorization =
+            match &facade.mapping.credentials {
+                Some(c) => Some(c.authorization(&state.client, fresh_token).await.map_err(
+                    |e| {
+                        tracing::warn!(request_id = %id, error = %e, "no backend credentials");
+                        Fail::from(
+                            Problem::new(
+                                502,
+                                "backend-credentials",
+                                "The backend's credentials are unavailable",
+                            )
+                            .detail(e.to_string()),
+                        )
+                    },
+                )?),
+                None => None,
+            };
         let mut rb = client
             .post(facade.mapping.base_url.clone())
             .timeout(route.timeout)
             .header("Content-Type", content_type.as_str())
             .header("X-Request-Id", id)
-            .body(envelope.clone());
+            .body(body);
+        if let Some(a) = &authorization {
+            rb = rb.header("Authorization", a.as_str());
+        }
         if entry.version == SoapVersion::V11 {
             rb = rb.header("SOAPAction", format!("\"{action}\""));
         }
@@ -545,6 +580,14 @@ async fn call_backend(
             rb = rb.basic_auth(&a.username, Some(&a.password));
         }
         let r = rb.send().await;
+        if let (Ok(resp), Some(c)) = (&r, &facade.mapping.credentials)
+            && resp.status() == 401
+            && !fresh_token
+            && c.after_unauthorized().await
+        {
+            fresh_token = true;
+            continue;
+        }
         let retry = match &r {
             Err(e) => e.is_connect() || e.is_timeout(),
             Ok(resp) => matches!(resp.status().as_u16(), 502..=504),

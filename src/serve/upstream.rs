@@ -156,10 +156,21 @@ pub async fn call(
         serde_json::to_vec(&b).unwrap_or_default()
     });
     let mut attempt = 0;
+    let mut fresh_token = false;
     let started = std::time::Instant::now();
     let service = facade.mapping.service.as_str();
     let resp = loop {
         let client = facade.client.as_ref().unwrap_or(&state.client);
+        let authorization =
+            match &facade.mapping.credentials {
+                Some(c) => Some(c.authorization(&state.client, fresh_token).await.map_err(
+                    |e| {
+                        tracing::warn!(request_id = %id, error = %e, "no upstream credentials");
+                        Fault::server(format!("the upstream's credentials are unavailable: {e}"))
+                    },
+                )?),
+                None => None,
+            };
         let mut rb = client
             .request(method.clone(), url.clone())
             .timeout(route.timeout)
@@ -179,6 +190,9 @@ pub async fn call(
         if let Some(a) = &facade.mapping.basic_auth {
             rb = rb.basic_auth(&a.username, Some(&a.password));
         }
+        if let Some(a) = &authorization {
+            rb = rb.header("Authorization", a.as_str());
+        }
         for (k, t) in &route.headers {
             if let Ok(v) = fill(t, message, false) {
                 // CR, LF and other control characters cannot be sent in a header.
@@ -196,6 +210,16 @@ pub async fn call(
                 .body(b.clone());
         }
         let result = rb.send().await;
+        // A 401 with a cached OAuth2 token: the token may have been revoked;
+        // once more with a fresh one.
+        if let (Ok(r), Some(c)) = (&result, &facade.mapping.credentials)
+            && r.status() == 401
+            && !fresh_token
+            && c.after_unauthorized().await
+        {
+            fresh_token = true;
+            continue;
+        }
         let retry = match &result {
             Err(e) => e.is_connect() || e.is_timeout(),
             Ok(r) => matches!(r.status().as_u16(), 502..=504),

@@ -11,6 +11,7 @@
 //! names. Passwords are compared in constant time, and a wrong user name
 //! costs the same comparison as a wrong password.
 
+pub mod outbound;
 pub mod time;
 
 use std::collections::HashMap;

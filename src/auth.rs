@@ -30,6 +30,22 @@ pub struct AuthConfig {
     #[serde(default)]
     pub api_keys: Vec<ApiKeyConfig>,
     pub jwt: Option<JwtConfig>,
+    /// Mutual-TLS client certificates (verified against `tls.client_ca`)
+    /// standing for a client.
+    #[serde(default)]
+    pub client_certificates: Vec<ClientCertConfig>,
+}
+
+/// A client known by its TLS certificate: by subject common name, or
+/// pinned by the SHA-256 of the certificate (hex).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCertConfig {
+    pub client: String,
+    pub subject_cn: Option<String>,
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 /// One API key, as its digest: `printf %s "$KEY" | sha256sum`.
@@ -99,6 +115,15 @@ pub enum AuthConfigError {
     BadAlgorithm(String),
     #[error("auth.jwt: {0}")]
     Jwt(String),
+    #[error("auth.client_certificates[{0}]: give subject_cn or sha256 (64 hex digits)")]
+    BadClientCert(usize),
+}
+
+struct ClientCert {
+    client: String,
+    subject_cn: Option<String>,
+    sha256: Option<[u8; 32]>,
+    scopes: BTreeSet<String>,
 }
 
 struct ApiKey {
@@ -127,6 +152,7 @@ struct Jwt {
 pub struct Authenticator {
     api_keys: Vec<ApiKey>,
     jwt: Option<Jwt>,
+    client_certs: Vec<ClientCert>,
 }
 
 fn hex32(s: &str) -> Option<[u8; 32]> {
@@ -175,7 +201,27 @@ impl Authenticator {
             Some(j) => Some(Self::jwt(j, dir)?),
             None => None,
         };
-        Ok(Authenticator { api_keys, jwt })
+        let mut client_certs = Vec::new();
+        for (i, k) in c.client_certificates.iter().enumerate() {
+            let sha256 = match &k.sha256 {
+                Some(h) => Some(hex32(h).ok_or(AuthConfigError::BadClientCert(i))?),
+                None => None,
+            };
+            if sha256.is_none() && k.subject_cn.is_none() {
+                return Err(AuthConfigError::BadClientCert(i));
+            }
+            client_certs.push(ClientCert {
+                client: k.client.clone(),
+                subject_cn: k.subject_cn.clone(),
+                sha256,
+                scopes: k.scopes.iter().cloned().collect(),
+            });
+        }
+        Ok(Authenticator {
+            api_keys,
+            jwt,
+            client_certs,
+        })
     }
 
     fn jwt(j: &JwtConfig, dir: &Path) -> Result<Jwt, AuthConfigError> {
@@ -284,13 +330,46 @@ impl Authenticator {
     /// Whether any credential is configured (else routes are open, and a
     /// mapping that requires scopes is refused at start-up).
     pub fn enabled(&self) -> bool {
-        !self.api_keys.is_empty() || self.jwt.is_some()
+        !self.api_keys.is_empty() || self.jwt.is_some() || !self.client_certs.is_empty()
     }
 
-    /// The caller behind `Authorization: Bearer <jwt>` or `X-API-Key`.
+    /// Whether client certificates stand for clients (then the listener
+    /// must verify them: `tls.client_ca`).
+    pub fn uses_client_certificates(&self) -> bool {
+        !self.client_certs.is_empty()
+    }
+
+    /// The client a verified TLS client certificate (DER) stands for.
+    pub fn verify_client_certificate(&self, der: &[u8]) -> Result<Identity, AuthError> {
+        let digest: [u8; 32] = Sha256::digest(der).into();
+        let cn = crate::serve::tls::subject_cn(der);
+        let known = self
+            .client_certs
+            .iter()
+            .find(|c| match (&c.sha256, &c.subject_cn) {
+                (Some(h), _) => bool::from(h.ct_eq(&digest)),
+                (None, Some(want)) => cn.as_deref() == Some(want.as_str()),
+                (None, None) => false,
+            });
+        let c = known.ok_or_else(|| {
+            AuthError::Invalid(format!(
+                "client certificate (CN {}) is not a configured client",
+                cn.as_deref().unwrap_or("?")
+            ))
+        })?;
+        Ok(Identity {
+            client: c.client.clone(),
+            scopes: c.scopes.clone(),
+            via: "client-certificate",
+        })
+    }
+
+    /// The caller behind `Authorization: Bearer <jwt>`, `X-API-Key`, or
+    /// the connection's verified client certificate, in that order.
     pub fn authenticate(
         &self,
         headers: &actix_web::http::header::HeaderMap,
+        peer: Option<&[u8]>,
     ) -> Result<Identity, AuthError> {
         let bearer = headers
             .get("authorization")
@@ -305,6 +384,11 @@ impl Authenticator {
         }
         if let Some(key) = headers.get("x-api-key") {
             return self.verify_api_key(key.as_bytes());
+        }
+        if let Some(der) = peer
+            && !self.client_certs.is_empty()
+        {
+            return self.verify_client_certificate(der);
         }
         Err(AuthError::Missing)
     }
@@ -445,6 +529,7 @@ mod tests {
                     scope_claim: None,
                     client_claim: None,
                 }),
+                client_certificates: vec![],
             },
             Path::new("."),
         )
@@ -478,10 +563,10 @@ mod tests {
     fn a_valid_token_gives_its_client_and_scopes() {
         let a = hs_auth();
         let who = a
-            .authenticate(&headers(
-                "authorization",
-                &format!("Bearer {}", token(good_claims())),
-            ))
+            .authenticate(
+                &headers("authorization", &format!("Bearer {}", token(good_claims()))),
+                None,
+            )
             .unwrap();
         assert_eq!(who.client, "orders-svc");
         assert!(who.scopes.contains("payments:write"));
@@ -496,14 +581,17 @@ mod tests {
     fn api_keys_are_checked_by_digest() {
         let a = hs_auth();
         let who = a
-            .authenticate(&headers("x-api-key", "k-billing-1"))
+            .authenticate(&headers("x-api-key", "k-billing-1"), None)
             .unwrap();
         assert_eq!((who.client.as_str(), who.via), ("billing", "api-key"));
         assert!(matches!(
-            a.authenticate(&headers("x-api-key", "k-billing-2")),
+            a.authenticate(&headers("x-api-key", "k-billing-2"), None),
             Err(AuthError::Invalid(_))
         ));
-        assert_eq!(a.authenticate(&HeaderMap::new()), Err(AuthError::Missing));
+        assert_eq!(
+            a.authenticate(&HeaderMap::new(), None),
+            Err(AuthError::Missing)
+        );
     }
 
     #[test]
@@ -569,6 +657,7 @@ mod tests {
                 scopes: vec![],
             }],
             jwt: None,
+            client_certificates: vec![],
         };
         assert!(matches!(
             Authenticator::from_config(&bad, Path::new(".")),
@@ -587,6 +676,7 @@ mod tests {
                 scope_claim: None,
                 client_claim: None,
             }),
+            client_certificates: vec![],
         };
         assert!(Authenticator::from_config(&weak, Path::new(".")).is_err());
     }

@@ -409,6 +409,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let auth = soapbridge::auth::Authenticator::from_config(&file.auth, config_dir)
                 .map_err(|e| anyhow::anyhow!("{e}"))
                 .context("reading the server config's auth settings")?;
+            let tls = match &file.tls {
+                Some(t) => {
+                    let client_ca = t.client_ca.as_deref().map(|ca| (ca, t.client_auth));
+                    Some(
+                        soapbridge::serve::tls::server_config(&t.certificate, &t.key, client_ca)
+                            .map_err(|e| anyhow::anyhow!("tls: {e}"))?,
+                    )
+                }
+                None => None,
+            };
+            if auth.uses_client_certificates()
+                && file.tls.as_ref().is_none_or(|t| t.client_ca.is_none())
+            {
+                anyhow::bail!(
+                    "auth.client_certificates needs tls.client_ca: client certificates are only believed once the listener verified them"
+                );
+            }
             let amqp = match amqp.or(file.broker.url.clone()) {
                 Some(url) => Some(amqp_tls.broker(url, &file.broker)?),
                 None => None,
@@ -416,12 +433,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             actix_web::rt::System::new()
                 .block_on(soapbridge::serve::run(
                     loaded,
-                    listen,
-                    limits,
-                    trusted,
-                    demo.then_some(demo_listen),
-                    amqp,
-                    auth,
+                    soapbridge::serve::Settings {
+                        listen,
+                        limits,
+                        trusted_proxies: trusted,
+                        demo: demo.then_some(demo_listen),
+                        amqp,
+                        auth,
+                        tls,
+                    },
                 ))
                 .with_context(|| format!("serving on {listen}"))?;
             Ok(ExitCode::SUCCESS)

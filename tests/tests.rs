@@ -7,6 +7,7 @@ mod broker;
 mod cli;
 mod convert;
 mod credentials;
+mod https;
 #[cfg(feature = "interop")]
 mod interop;
 mod memory_queue;

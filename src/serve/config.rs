@@ -30,6 +30,38 @@ pub struct ServerConfig {
     /// are resolved against the config file's folder.
     #[serde(default)]
     pub auth: crate::auth::AuthConfig,
+    /// Serve HTTPS instead of HTTP (and with `client_ca`, mutual TLS).
+    pub tls: Option<TlsConfig>,
+}
+
+/// `tls:` in the server config file. Paths are relative to the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain of the bridge (leaf first).
+    pub certificate: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// PEM CA(s) client certificates must chain to: mutual TLS.
+    pub client_ca: Option<PathBuf>,
+    /// `optional` (the default: a certificate is verified when sent) or
+    /// `required` (no handshake without one).
+    #[serde(default = "optional", deserialize_with = "client_auth")]
+    pub client_auth: super::tls::ClientAuth,
+}
+
+fn optional() -> super::tls::ClientAuth {
+    super::tls::ClientAuth::Optional
+}
+
+fn client_auth<'de, D: serde::Deserializer<'de>>(d: D) -> Result<super::tls::ClientAuth, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "optional" => Ok(super::tls::ClientAuth::Optional),
+        "required" => Ok(super::tls::ClientAuth::Required),
+        other => Err(serde::de::Error::custom(format!(
+            "`{other}` is not optional or required"
+        ))),
+    }
 }
 
 /// `broker:` in the server config file. Paths are relative to the file.
@@ -103,6 +135,11 @@ impl ServerConfig {
             if let Some(f) = p.take() {
                 *p = Some(dir.join(f));
             }
+        }
+        if let Some(t) = &mut c.tls {
+            t.certificate = dir.join(&t.certificate);
+            t.key = dir.join(&t.key);
+            t.client_ca = t.client_ca.as_ref().map(|ca| dir.join(ca));
         }
         if let Some(f) = &c.log_format
             && f != "text"

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod problem;
 pub mod rest;
 pub mod soap;
+pub mod tls;
 pub mod upstream;
 pub mod wsdl;
 
@@ -189,6 +190,22 @@ impl Facade {
     }
 }
 
+/// How `serve` runs, beyond the mappings.
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub limits: ServeLimits,
+    /// Peers whose `X-Forwarded-*` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<config::Cidr>,
+    /// Also run the example REST service here.
+    pub demo: Option<SocketAddr>,
+    /// RabbitMQ for queue routes; the in-process queue without.
+    pub amqp: Option<crate::queue::Broker>,
+    /// Verifies REST callers.
+    pub auth: crate::auth::Authenticator,
+    /// HTTPS (and mutual TLS) instead of plain HTTP.
+    pub tls: Option<rustls::ServerConfig>,
+}
+
 pub struct State {
     pub facades: Vec<Facade>,
     pub client: reqwest::Client,
@@ -206,15 +223,16 @@ pub struct State {
 /// Serves the mappings until the process is stopped (SIGINT/SIGTERM let
 /// in-flight requests finish). With `demo`, the example REST service
 /// ([`crate::demo`]) runs beside it at that address.
-pub async fn run(
-    mappings: Vec<Mapping>,
-    listen: SocketAddr,
-    limits: ServeLimits,
-    trusted_proxies: Vec<config::Cidr>,
-    demo: Option<SocketAddr>,
-    amqp: Option<crate::queue::Broker>,
-    auth: crate::auth::Authenticator,
-) -> std::io::Result<()> {
+pub async fn run(mappings: Vec<Mapping>, settings: Settings) -> std::io::Result<()> {
+    let Settings {
+        listen,
+        limits,
+        trusted_proxies,
+        demo,
+        amqp,
+        auth,
+        tls,
+    } = settings;
     let demo_server = match demo {
         Some(addr) => {
             let store = crate::demo::store();
@@ -313,11 +331,16 @@ pub async fn run(
         let state = state.clone();
         move || app(state.clone())
     })
-    .client_request_timeout(state.limits.read_timeout)
-    .bind(listen)?;
+    .on_connect(tls::on_connect)
+    .client_request_timeout(state.limits.read_timeout);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let server = match tls {
+        Some(config) => server.bind_rustls_0_23(listen, config)?,
+        None => server.bind(listen)?,
+    };
     for a in server.addrs() {
-        tracing::info!(address = %a, "listening");
-        eprintln!("soapbridge listening on http://{a}");
+        tracing::info!(address = %a, scheme, "listening");
+        eprintln!("soapbridge listening on {scheme}://{a}");
     }
     let bridge = server.shutdown_timeout(30).run();
     let served = match demo_server {

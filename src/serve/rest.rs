@@ -132,7 +132,11 @@ fn access(
         }
         Box::new(r)
     };
-    let who = state.auth.authenticate(req.headers()).map_err(|e| {
+    let peer = req.conn_data::<super::tls::PeerCertificate>();
+    let who = state
+        .auth
+        .authenticate(req.headers(), peer.map(|p| p.0.as_slice()))
+        .map_err(|e| {
         tracing::warn!(request_id = %id, operation = %entry.op.name, reason = %e, "caller refused");
         refuse(&e)
     })?;

@@ -30,7 +30,12 @@ fn origin(req: &HttpRequest, trusted: &[super::config::Cidr]) -> String {
             .and_then(|h| h.to_str().ok())
             .unwrap_or(&fallback)
             .to_string();
-        ("http".to_string(), host)
+        let scheme = if req.app_config().secure() {
+            "https"
+        } else {
+            "http"
+        };
+        (scheme.to_string(), host)
     };
     let scheme = if scheme.eq_ignore_ascii_case("https") {
         "https"

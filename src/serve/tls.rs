@@ -1,0 +1,97 @@
+//! The HTTPS listener: rustls with the ring provider (the tree's one TLS
+//! stack), the bridge's certificate and key from PEM files, and, for
+//! mutual TLS, client certificates verified against a configured CA. A
+//! verified client certificate is kept with the connection
+//! ([`PeerCertificate`]) so that it can stand for the caller's identity.
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::dev::Extensions;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// The DER of the client certificate the TLS handshake verified.
+#[derive(Clone)]
+pub struct PeerCertificate(pub Vec<u8>);
+
+/// Whether clients must present a certificate (`client_ca` set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    Optional,
+    Required,
+}
+
+fn certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", file.display()));
+    }
+    Ok(certs)
+}
+
+/// The rustls server configuration for `cert`/`key`, and with `client_ca`
+/// verification of client certificates.
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<(&Path, ClientAuth)>,
+) -> Result<rustls::ServerConfig, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = certificates(cert)?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("{}: no PEM private key ({e})", key.display()))?;
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some((ca, mode)) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in certificates(ca)? {
+                roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            );
+            let verifier = match mode {
+                ClientAuth::Required => verifier,
+                ClientAuth::Optional => verifier.allow_unauthenticated(),
+            }
+            .build()
+            .map_err(|e| format!("client_ca: {e}"))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// `HttpServer::on_connect`: keeps a verified client certificate.
+pub fn on_connect(conn: &dyn Any, ext: &mut Extensions) {
+    type Tls = actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>;
+    if let Some(tls) = conn.downcast_ref::<Tls>() {
+        let (_, session) = tls.get_ref();
+        if let Some(leaf) = session.peer_certificates().and_then(|c| c.first()) {
+            ext.insert(PeerCertificate(leaf.to_vec()));
+        }
+    }
+}
+
+/// The subject common name of a DER certificate.
+pub fn subject_cn(der: &[u8]) -> Option<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    cert.subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned)
+}

@@ -11,6 +11,7 @@
 //! names. Passwords are compared in constant time, and a wrong user name
 //! costs the same comparison as a wrong password.
 
+pub mod signature;
 pub mod time;
 
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ use time::Millis;
 
 const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
 const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
-const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
+pub(crate) const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 
 /// The WS-Security 1.0 fault codes (`wsse:` QNames), with the fault
 /// strings the standard gives them.

@@ -112,6 +112,8 @@ pub struct InboundPolicy {
     pub max_age_ms: i64,
     /// Clock difference tolerated with callers.
     pub skew_ms: i64,
+    /// X.509 XML Signature requirements (`security.signature`).
+    pub signature: Option<std::sync::Arc<signature::SignaturePolicy>>,
     nonces: NonceCache,
 }
 
@@ -127,6 +129,7 @@ impl std::fmt::Debug for InboundPolicy {
             .field("timestamp_required", &self.timestamp_required)
             .field("max_age_ms", &self.max_age_ms)
             .field("skew_ms", &self.skew_ms)
+            .field("signature", &self.signature)
             .finish()
     }
 }
@@ -183,6 +186,7 @@ impl InboundPolicy {
             timestamp_required,
             max_age_ms,
             skew_ms,
+            signature: None,
             nonces: NonceCache {
                 seen: Mutex::new(HashMap::new()),
                 capacity: 200_000,

@@ -121,6 +121,48 @@ pub struct Report {
     pub xmlsec: Option<String>,
 }
 
+impl Report {
+    /// The diagnosis as text, for an operator.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for (i, r) in self.references.iter().enumerate() {
+            let _ = writeln!(out, "reference {}: URI {}", i + 1, r.uri);
+            let _ = writeln!(
+                out,
+                "  resolves to: {}{}",
+                r.path.as_deref().unwrap_or("(nothing)"),
+                r.role
+                    .as_ref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default()
+            );
+            let digest = match r.digest_ok {
+                Some(true) => "ok",
+                Some(false) => "FAILED",
+                None => "not computed",
+            };
+            let _ = writeln!(out, "  digest: {digest}");
+            if let Some(c) = &r.canonical {
+                let _ = writeln!(out, "  canonical bytes digested ({} bytes):", c.len());
+                for line in c.lines() {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
+        }
+        if let Some(k) = &self.key {
+            let _ = writeln!(out, "key: {k}");
+        }
+        if let Some(x) = &self.xmlsec {
+            let _ = writeln!(out, "xmlsec: {x}");
+        }
+        for p in &self.problems {
+            let _ = writeln!(out, "problem: {p}");
+        }
+        out
+    }
+}
+
 /// Where a signed element sits, as far as the bridge is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Role {

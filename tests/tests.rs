@@ -15,3 +15,4 @@ mod roundtrip;
 mod serve;
 mod util;
 mod wsse;
+mod wsse_signature;

@@ -872,9 +872,7 @@ fn response_signer(
             return None;
         }
     };
-    let Some(cert) = cert.into_iter().next() else {
-        return None;
-    };
+    let cert = cert.into_iter().next()?;
     crate::wsse::signature::sign::Signer::new(key, cert)
         .map_err(|e| problem(format!("security.sign_responses: {e}")))
         .ok()

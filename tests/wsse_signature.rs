@@ -631,3 +631,25 @@ fn signature_settings_are_checked() {
         assert!(text.contains(want), "missing {want:?} in {text}");
     }
 }
+
+/// python zeep's BinarySignature (python-xmlsec) signs Body and Timestamp
+/// and is accepted; zeep verifies the bridge's signed response; a
+/// certificate from another CA is refused.
+#[cfg(feature = "interop")]
+#[test]
+fn zeep_x509_signatures_are_accepted_and_strangers_refused() {
+    let dir = scratch();
+    make_certs(&dir);
+    let (bridge, _demo) = signed_bridge(&dir);
+    let out = crate::interop::run(
+        Command::new(crate::interop::python())
+            .arg(root().join("scripts/peers/zeep_signature.py"))
+            .arg(&bridge.url)
+            .arg(dir.join("signer.key"))
+            .arg(dir.join("signer.pem"))
+            .arg(dir.join("stranger.key"))
+            .arg(dir.join("stranger.pem")),
+    );
+    assert!(out.contains("0 failed"), "{out}");
+    assert_eq!(out.matches("ok    ").count(), 2, "{out}");
+}

@@ -509,10 +509,9 @@ impl SignaturePolicy {
                 ));
             }
         };
-        let refs = self.signed_info(&signed_info).map_err(|e| {
-            report.problems.push(e.why.clone());
-            e
-        })?;
+        let refs = self
+            .signed_info(&signed_info)
+            .inspect_err(|e| report.problems.push(e.why.clone()))?;
         // Every reference resolves by a unique Id to a place the bridge processes.
         let mut covered = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -586,10 +585,7 @@ impl SignaturePolicy {
         // The key: from the certificate the reference names, trusted by us.
         let (cert, how) = self
             .key(&key_info, &security, &by_id, &all, now)
-            .map_err(|e| {
-                report.problems.push(e.why.clone());
-                e
-            })?;
+            .inspect_err(|e| report.problems.push(e.why.clone()))?;
         report.key = Some(format!("{how}: {}", cert.subject));
         // xmlsec checks the digests and the signature value.
         if let Err(why) = register_ids(&doc) {

@@ -208,6 +208,34 @@ enum Command {
         #[command(flatten)]
         contract: ContractArgs,
     },
+    /// WS-Security diagnosis: `verify FILE` checks a signed SOAP message as
+    /// the facade would and prints each reference (URI, resolved element,
+    /// digest, the canonical bytes that were digested), Id collisions and
+    /// profile violations. Exits 1 when verification fails.
+    Wsse {
+        #[arg(value_parser = ["verify"])]
+        action: String,
+        /// The SOAP message (a file with the whole envelope).
+        file: PathBuf,
+        /// Take the trust settings from this mapping directory's
+        /// `security.signature` ...
+        #[arg(long, requires = "service")]
+        mappings: Option<PathBuf>,
+        /// ... of the mapping of this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// Or: CA certificates (PEM) a message's certificate may chain to.
+        #[arg(long = "trusted-ca", conflicts_with = "mappings")]
+        trusted_ca: Vec<PathBuf>,
+        /// Or: signer certificates (PEM) trusted as they are.
+        #[arg(long = "signer", conflicts_with = "mappings")]
+        signer: Vec<PathBuf>,
+        /// Accept RSA-SHA1 and SHA-1 digests (with --trusted-ca/--signer).
+        #[arg(long)]
+        allow_sha1: bool,
+        #[command(flatten)]
+        contract: ContractArgs,
+    },
     /// Inspect and replay the dead letters of a queue route (`{QUEUE}.dlq`).
     Dlq {
         #[arg(value_parser = ["list", "show", "replay"])]
@@ -545,6 +573,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Wsse {
+            action: _,
+            file,
+            mappings,
+            service,
+            trusted_ca,
+            signer,
+            allow_sha1,
+            contract,
+        } => wsse_verify(
+            &file,
+            mappings.as_deref(),
+            service.as_deref(),
+            &trusted_ca,
+            &signer,
+            allow_sha1,
+            &contract,
+        ),
         Command::Dlq {
             action,
             queue,
@@ -658,4 +704,91 @@ fn relative_to(target: &Path, base: &Path) -> PathBuf {
         out.push(c);
     }
     out
+}
+
+/// `soapbridge wsse verify`: the signature diagnosis of one message.
+fn wsse_verify(
+    file: &std::path::Path,
+    mappings: Option<&std::path::Path>,
+    service: Option<&str>,
+    trusted_ca: &[PathBuf],
+    signer: &[PathBuf],
+    allow_sha1: bool,
+    contract: &ContractArgs,
+) -> anyhow::Result<ExitCode> {
+    use soapbridge::wsse::signature::{Part, SignaturePolicy, certs};
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = soapbridge::xml::charset::decode(&bytes, None)
+        .map_err(|e| anyhow::anyhow!("{}: not readable text: {e}", file.display()))?;
+    let owned;
+    let policy: &SignaturePolicy = match (mappings, service) {
+        (Some(dir), Some(service)) => {
+            let loaded =
+                soapbridge::mapping::load_dir(dir, &contract.options()?).map_err(|errors| {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    anyhow::anyhow!("{} problem(s) in the mappings", errors.len())
+                })?;
+            let m = loaded
+                .into_iter()
+                .find(|m| m.service == service)
+                .ok_or_else(|| anyhow::anyhow!("no mapping for the service `{service}`"))?;
+            let sig = m
+                .security
+                .as_ref()
+                .and_then(|s| s.signature.clone())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("the mapping of `{service}` has no security.signature")
+                })?;
+            owned = sig;
+            &owned
+        }
+        _ => {
+            let read = |p: &PathBuf| -> anyhow::Result<Vec<certs::Cert>> {
+                let pem = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                certs::Cert::from_pem(&pem).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+            };
+            let mut cas = Vec::new();
+            for p in trusted_ca {
+                cas.extend(read(p)?);
+            }
+            let mut signers = Vec::new();
+            for p in signer {
+                for cert in read(p)? {
+                    signers.push(certs::Signer {
+                        client: cert.subject.clone(),
+                        cert,
+                        scopes: Vec::new(),
+                    });
+                }
+            }
+            if cas.is_empty() && signers.is_empty() {
+                anyhow::bail!("give --trusted-ca or --signer, or --mappings DIR --service NAME");
+            }
+            owned = std::sync::Arc::new(SignaturePolicy {
+                required: true,
+                trust: certs::TrustStore { cas, signers },
+                sign: vec![Part::Body, Part::Timestamp],
+                allow_sha1,
+            });
+            &owned
+        }
+    };
+    let (result, report) = policy.diagnose(&text, soapbridge::wsse::time::now());
+    print!("{}", report.render());
+    match result {
+        Ok(Some(by)) => {
+            println!("OK: signed by {}", by.subject);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(None) => {
+            println!("no signature (and none is required)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!("FAILED: wsse:{}: {}", e.code.local(), e.why);
+            Ok(ExitCode::from(1))
+        }
+    }
 }

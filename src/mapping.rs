@@ -176,6 +176,48 @@ pub struct SecurityFile {
     pub max_age: Option<String>,
     /// Clock difference tolerated with callers (`1m` by default).
     pub clock_skew: Option<String>,
+    /// X.509 XML Signatures callers must (or may) send.
+    pub signature: Option<SignatureFile>,
+    /// Sign the facade's responses with this key and certificate.
+    pub sign_responses: Option<SignResponsesFile>,
+}
+
+/// `security.signature`: verifying callers' XML Signatures.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    /// A request without a signature is refused (true by default).
+    pub required: Option<bool>,
+    /// PEM files of the CAs a message's certificate may chain to
+    /// (relative to the mapping).
+    #[serde(default)]
+    pub trusted_ca: Vec<String>,
+    /// Certificates trusted as they are, with the client they stand for.
+    #[serde(default)]
+    pub signers: Vec<SignerFile>,
+    /// Parts every signature must cover (`[Body, Timestamp]`).
+    pub sign: Option<Vec<String>>,
+    /// Accept RSA-SHA1 and SHA-1 digests (false).
+    #[serde(default)]
+    pub allow_sha1: bool,
+}
+
+/// A signer certificate and its identity.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerFile {
+    pub certificate: String,
+    pub client: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// `security.sign_responses`: the key (unencrypted PEM) and certificate.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignResponsesFile {
+    pub key: String,
+    pub certificate: String,
 }
 
 /// A UsernameToken user: the password inline (use `${ENV}`) or in a file.
@@ -543,6 +585,8 @@ pub struct Mapping {
     pub wsse_out: Option<std::sync::Arc<crate::wsse::outbound::Outbound>>,
     /// soap-to-rest: the WS-Security callers must send.
     pub security: Option<std::sync::Arc<crate::wsse::InboundPolicy>>,
+    /// soap-to-rest: sign responses with this key (`security.sign_responses`).
+    pub sign_responses: Option<std::sync::Arc<crate::wsse::signature::sign::Signer>>,
 }
 
 /// What the upstream's HTTP client needs beyond the defaults.
@@ -703,15 +747,146 @@ fn security_policy(
             None => ok = false,
         }
     }
+    let signature = match &sec.signature {
+        Some(sig) => match signature_policy(sig, dir, problem) {
+            Some(p) => Some(std::sync::Arc::new(p)),
+            None => {
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
     ok.then(|| {
-        crate::wsse::InboundPolicy::new(
+        let mut policy = crate::wsse::InboundPolicy::new(
             users,
             sec.digest_only,
             timestamp_required,
             max_age.as_millis() as i64,
             skew.as_millis() as i64,
-        )
+        );
+        policy.signature = signature;
+        policy
     })
+}
+
+/// Certificates in a PEM file relative to the mapping, or a problem.
+fn read_certs(
+    dir: &Path,
+    file: &str,
+    key: &str,
+    problem: &mut dyn FnMut(String),
+) -> Option<Vec<crate::wsse::signature::certs::Cert>> {
+    let text = match std::fs::read(dir.join(file)) {
+        Ok(t) => t,
+        Err(e) => {
+            problem(format!("{key}: cannot read `{file}`: {e}"));
+            return None;
+        }
+    };
+    match crate::wsse::signature::certs::Cert::from_pem(&text) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problem(format!("{key}: `{file}`: {e}"));
+            None
+        }
+    }
+}
+
+/// `security.signature` checked and compiled.
+fn signature_policy(
+    sig: &SignatureFile,
+    dir: &Path,
+    problem: &mut dyn FnMut(String),
+) -> Option<crate::wsse::signature::SignaturePolicy> {
+    use crate::wsse::signature::{Part, SignaturePolicy, certs};
+    let mut ok = true;
+    let mut cas = Vec::new();
+    for (i, f) in sig.trusted_ca.iter().enumerate() {
+        match read_certs(
+            dir,
+            f,
+            &format!("security.signature.trusted_ca[{i}]"),
+            problem,
+        ) {
+            Some(c) => cas.extend(c),
+            None => ok = false,
+        }
+    }
+    let mut signers = Vec::new();
+    for (i, s) in sig.signers.iter().enumerate() {
+        let key = format!("security.signature.signers[{i}].certificate");
+        match read_certs(dir, &s.certificate, &key, problem) {
+            Some(mut c) if c.len() == 1 => signers.push(certs::Signer {
+                cert: c.remove(0),
+                client: s.client.clone(),
+                scopes: s.scopes.clone(),
+            }),
+            Some(_) => {
+                problem(format!("{key}: give one certificate per signer"));
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    if cas.is_empty() && signers.is_empty() {
+        problem(
+            "security.signature: give `trusted_ca` or `signers` (nothing would be trusted)".into(),
+        );
+        ok = false;
+    }
+    let mut sign = Vec::new();
+    for (i, p) in sig
+        .sign
+        .clone()
+        .unwrap_or_else(|| vec!["Body".into(), "Timestamp".into()])
+        .iter()
+        .enumerate()
+    {
+        match Part::parse(p) {
+            Some(part) => sign.push(part),
+            None => {
+                problem(format!(
+                    "security.signature.sign[{i}]: `{p}` is not Body or Timestamp"
+                ));
+                ok = false;
+            }
+        }
+    }
+    ok.then(|| SignaturePolicy {
+        required: sig.required.unwrap_or(true),
+        trust: certs::TrustStore { cas, signers },
+        sign,
+        allow_sha1: sig.allow_sha1,
+    })
+}
+
+/// `security.sign_responses` checked: the key must match the certificate.
+fn response_signer(
+    s: &SignResponsesFile,
+    dir: &Path,
+    problem: &mut dyn FnMut(String),
+) -> Option<crate::wsse::signature::sign::Signer> {
+    let cert = read_certs(
+        dir,
+        &s.certificate,
+        "security.sign_responses.certificate",
+        problem,
+    )?;
+    let key = match std::fs::read(dir.join(&s.key)) {
+        Ok(k) => k,
+        Err(e) => {
+            problem(format!(
+                "security.sign_responses.key: cannot read `{}`: {e}",
+                s.key
+            ));
+            return None;
+        }
+    };
+    let cert = cert.into_iter().next()?;
+    crate::wsse::signature::sign::Signer::new(key, cert)
+        .map_err(|e| problem(format!("security.sign_responses: {e}")))
+        .ok()
 }
 
 /// Reads one mapping file and checks it against its contract.
@@ -888,7 +1063,18 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         }
         (None, _) => None,
     };
-    let soap_users = security.as_ref().is_some_and(|s| !s.users.is_empty());
+    let sign_responses = match (&parsed.security, parsed.flow) {
+        (Some(sec), Flow::SoapToRest) => sec.sign_responses.as_ref().and_then(|s| {
+            response_signer(s, dir, &mut |m| errors.push(invalid(m))).map(std::sync::Arc::new)
+        }),
+        _ => None,
+    };
+    let soap_users = security.as_ref().is_some_and(|s| {
+        !s.users.is_empty()
+            || s.signature
+                .as_ref()
+                .is_some_and(|p| !p.trust.signers.is_empty())
+    });
     let up = &parsed.upstream;
     let schemes = [
         up.basic_auth.is_some(),
@@ -934,7 +1120,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     };
     if parsed.flow == Flow::SoapToRest && !parsed.scopes.is_empty() && !soap_users {
         errors.push(invalid(
-            "scopes: SOAP callers get scopes from `security.users`; none are configured".into(),
+            "scopes: SOAP callers get scopes from `security.users` or `security.signature.signers`; none are configured".into(),
         ));
     }
     let mut routes = HashMap::new();
@@ -1261,7 +1447,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         };
         if parsed.flow == Flow::SoapToRest && of.scopes.is_some() && !soap_users {
             errors.push(invalid(format!(
-                "{}: SOAP callers get scopes from `security.users`; none are configured",
+                "{}: SOAP callers get scopes from `security.users` or `security.signature.signers`; none are configured",
                 at("scopes")
             )));
         }
@@ -1378,6 +1564,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         credentials,
         wsse_out,
         security,
+        sign_responses,
     })
 }
 

@@ -17,3 +17,4 @@ mod roundtrip;
 mod serve;
 mod util;
 mod wsse;
+mod wsse_signature;

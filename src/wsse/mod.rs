@@ -12,6 +12,7 @@
 //! costs the same comparison as a wrong password.
 
 pub mod outbound;
+pub mod signature;
 pub mod time;
 
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use time::Millis;
 
 const PASSWORD_TEXT: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText";
 const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
-const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
+pub(crate) const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 
 /// The WS-Security 1.0 fault codes (`wsse:` QNames), with the fault
 /// strings the standard gives them.
@@ -112,6 +113,8 @@ pub struct InboundPolicy {
     pub max_age_ms: i64,
     /// Clock difference tolerated with callers.
     pub skew_ms: i64,
+    /// X.509 XML Signature requirements (`security.signature`).
+    pub signature: Option<std::sync::Arc<signature::SignaturePolicy>>,
     nonces: NonceCache,
 }
 
@@ -127,6 +130,7 @@ impl std::fmt::Debug for InboundPolicy {
             .field("timestamp_required", &self.timestamp_required)
             .field("max_age_ms", &self.max_age_ms)
             .field("skew_ms", &self.skew_ms)
+            .field("signature", &self.signature)
             .finish()
     }
 }
@@ -183,6 +187,7 @@ impl InboundPolicy {
             timestamp_required,
             max_age_ms,
             skew_ms,
+            signature: None,
             nonces: NonceCache {
                 seen: Mutex::new(HashMap::new()),
                 capacity: 200_000,

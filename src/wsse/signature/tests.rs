@@ -1,0 +1,328 @@
+use super::certs::{Signer as Configured, TrustStore};
+use super::sign::{KeyRef, Options, Signer};
+use super::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const S11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// A CA, two signers it issued (RSA and P-256), and a stranger with its
+/// own CA, made by the openssl CLI in a fresh directory.
+fn certs() -> std::path::PathBuf {
+    use std::sync::OnceLock;
+    static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("sb-sig-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        make(&dir);
+        dir
+    })
+    .clone()
+}
+
+fn make(dir: &Path) {
+    let run = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .expect("openssl")
+            .success();
+        assert!(ok, "openssl {args:?}");
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .unwrap();
+    for ca in ["ca", "stranger-ca"] {
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{ca}.key"),
+            "-out",
+            &format!("{ca}.pem"),
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN=sbtest-{ca}"),
+        ]);
+    }
+    for (who, ca, key) in [
+        ("signer", "ca", "rsa:2048"),
+        ("ec", "ca", "ec"),
+        ("stranger", "stranger-ca", "rsa:2048"),
+    ] {
+        let mut args = vec!["req", "-newkey", key];
+        if key == "ec" {
+            args.extend(["-pkeyopt", "ec_paramgen_curve:P-256"]);
+        }
+        let keyout = format!("{who}.key");
+        let csr = format!("{who}.csr");
+        let subj = format!("/O=Example/CN=sbtest-{who}");
+        args.extend(["-nodes", "-keyout", &keyout, "-out", &csr, "-subj", &subj]);
+        run(&args);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-out",
+            &format!("{who}.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ]);
+    }
+}
+
+fn cert(name: &str) -> Cert {
+    let pem = std::fs::read(certs().join(format!("{name}.pem"))).unwrap();
+    Cert::from_pem(&pem).unwrap().remove(0)
+}
+
+fn signer(name: &str) -> Signer {
+    let key = std::fs::read(certs().join(format!("{name}.key"))).unwrap();
+    Signer::new(key, cert(name)).unwrap()
+}
+
+fn policy(cas: &[&str], signers: &[&str]) -> SignaturePolicy {
+    SignaturePolicy {
+        required: true,
+        trust: TrustStore {
+            cas: cas.iter().map(|c| cert(c)).collect(),
+            signers: signers
+                .iter()
+                .map(|s| Configured {
+                    cert: cert(s),
+                    client: format!("client-{s}"),
+                    scopes: vec!["orders:write".into()],
+                })
+                .collect(),
+        },
+        sign: vec![Part::Body, Part::Timestamp],
+        allow_sha1: false,
+    }
+}
+
+fn request() -> String {
+    format!(
+        r#"<?xml version="1.0"?><s:Envelope xmlns:s="{S11}"><s:Header/><s:Body><m:Order xmlns:m="urn:m"><m:qty>1</m:qty></m:Order></s:Body></s:Envelope>"#
+    )
+}
+
+fn signed(who: &str, key_ref: KeyRef) -> String {
+    let opts = Options {
+        key_ref,
+        ..Options::default()
+    };
+    signer(who).sign(&request(), &opts, time::now()).unwrap()
+}
+
+use super::super::time;
+
+fn code(r: Result<Option<SignedBy>, WsseError>) -> Code {
+    match r {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.code,
+    }
+}
+
+#[test]
+fn a_ca_issued_signature_by_token_is_accepted() {
+    let msg = signed("signer", KeyRef::Bst);
+    let by = policy(&["ca"], &[])
+        .verify(&msg, time::now())
+        .unwrap()
+        .unwrap();
+    assert!(by.subject.contains("sbtest-signer"), "{by:?}");
+    assert_eq!(by.client, None);
+    let by = policy(&["ca"], &["signer"])
+        .verify(&msg, time::now())
+        .unwrap()
+        .unwrap();
+    assert_eq!(by.client.as_deref(), Some("client-signer"));
+    assert_eq!(by.identity().via, "x509-signature");
+}
+
+#[test]
+fn ecdsa_and_every_key_reference_are_accepted() {
+    for who in ["signer", "ec"] {
+        for r in [
+            KeyRef::Bst,
+            KeyRef::Ski,
+            KeyRef::Thumbprint,
+            KeyRef::IssuerSerial,
+        ] {
+            let msg = signed(who, r);
+            let got = policy(&["ca"], &[who]).verify(&msg, time::now());
+            assert!(matches!(got, Ok(Some(_))), "{who} {r:?}: {got:?}\n{msg}");
+        }
+    }
+}
+
+#[test]
+fn key_identifiers_need_a_configured_signer() {
+    for r in [KeyRef::Ski, KeyRef::Thumbprint, KeyRef::IssuerSerial] {
+        let msg = signed("signer", r);
+        assert_eq!(
+            code(policy(&["ca"], &[]).verify(&msg, time::now())),
+            Code::SecurityTokenUnavailable,
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn strangers_and_expired_certificates_are_refused() {
+    let msg = signed("stranger", KeyRef::Bst);
+    assert_eq!(
+        code(policy(&["ca"], &[]).verify(&msg, time::now())),
+        Code::InvalidSecurityToken
+    );
+    // No CA: only configured signers count.
+    let msg = signed("signer", KeyRef::Bst);
+    assert_eq!(
+        code(policy(&[], &[]).verify(&msg, time::now())),
+        Code::InvalidSecurityToken
+    );
+    // The signer's certificate has expired (three days on).
+    let later = time::now() + 3 * 86_400_000;
+    let e = policy(&["ca"], &["signer"])
+        .verify(&msg, later)
+        .unwrap_err();
+    assert_eq!(e.code, Code::InvalidSecurityToken, "{e}");
+    assert!(e.why.contains("validity"), "{e}");
+}
+
+#[test]
+fn tampering_fails_the_check() {
+    let msg = signed("signer", KeyRef::Bst);
+    let p = policy(&["ca"], &[]);
+    let body = msg.replace("<m:qty>1</m:qty>", "<m:qty>9</m:qty>");
+    assert_ne!(body, msg);
+    let (r, report) = p.diagnose(&body, time::now());
+    assert_eq!(code(r), Code::FailedCheck);
+    let body_ref = report
+        .references
+        .iter()
+        .find(|r| r.role.as_deref() == Some("Body"))
+        .unwrap();
+    assert_eq!(body_ref.digest_ok, Some(false), "{report:?}");
+    assert!(
+        body_ref
+            .canonical
+            .as_deref()
+            .unwrap()
+            .contains("<m:qty>9</m:qty>")
+    );
+    let created = msg.find("<wsu:Created>").unwrap() + "<wsu:Created>".len();
+    let mut ts = msg.clone();
+    ts.replace_range(created..created + 4, "2099");
+    assert_eq!(code(p.verify(&ts, time::now())), Code::FailedCheck);
+}
+
+#[test]
+fn the_diagnosis_shows_canonical_bytes_and_digests() {
+    let msg = signed("signer", KeyRef::Bst);
+    let (r, report) = policy(&["ca"], &[]).diagnose(&msg, time::now());
+    assert!(matches!(r, Ok(Some(_))), "{r:?}");
+    assert_eq!(report.references.len(), 2);
+    for rr in &report.references {
+        assert_eq!(rr.digest_ok, Some(true), "{rr:?}");
+    }
+    assert_eq!(report.references[0].path.as_deref(), Some("/Envelope/Body"));
+    assert!(
+        report.references[1]
+            .path
+            .as_deref()
+            .unwrap()
+            .ends_with("/Security/Timestamp")
+    );
+}
+
+#[test]
+fn unsupported_algorithms_are_refused() {
+    let msg = signed("signer", KeyRef::Bst);
+    let p = policy(&["ca"], &[]);
+    let sha1 = msg.replace(RSA_SHA256, RSA_SHA1);
+    assert_eq!(
+        code(p.verify(&sha1, time::now())),
+        Code::UnsupportedAlgorithm
+    );
+    let hmac = msg.replace(RSA_SHA256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1");
+    assert_eq!(
+        code(p.verify(&hmac, time::now())),
+        Code::UnsupportedAlgorithm
+    );
+    let inc = msg.replacen(
+        EXC_C14N,
+        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+        1,
+    );
+    assert_eq!(
+        code(p.verify(&inc, time::now())),
+        Code::UnsupportedAlgorithm
+    );
+    let xpath = msg.replacen(
+        &format!(r#"<ds:Transform Algorithm="{EXC_C14N}"/>"#),
+        r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"/>"#,
+        1,
+    );
+    assert_eq!(
+        code(p.verify(&xpath, time::now())),
+        Code::UnsupportedAlgorithm
+    );
+    // SHA-1 signed, refused unless allowed.
+    let opts = Options {
+        sha1: true,
+        ..Options::default()
+    };
+    let old = signer("signer")
+        .sign(&request(), &opts, time::now())
+        .unwrap();
+    assert_eq!(
+        code(p.verify(&old, time::now())),
+        Code::UnsupportedAlgorithm
+    );
+    let mut lax = policy(&["ca"], &[]);
+    lax.allow_sha1 = true;
+    assert!(matches!(lax.verify(&old, time::now()), Ok(Some(_))));
+}
+
+#[test]
+fn unsigned_messages_follow_the_policy() {
+    let mut p = policy(&["ca"], &[]);
+    assert_eq!(
+        code(p.verify(&request(), time::now())),
+        Code::InvalidSecurity
+    );
+    p.required = false;
+    assert!(matches!(p.verify(&request(), time::now()), Ok(None)));
+}
+
+#[test]
+fn hostile_input_is_refused_without_panic() {
+    let p = policy(&["ca"], &[]);
+    for text in [
+        "",
+        "<",
+        "<a/>",
+        r#"<!DOCTYPE x [<!ENTITY e "x">]><x>&e;</x>"#,
+        &format!(r#"<s:Envelope xmlns:s="{S11}"><s:Body/></s:Envelope>"#),
+    ] {
+        assert!(p.verify(text, time::now()).is_err(), "{text}");
+    }
+}

@@ -748,7 +748,7 @@ fn security_policy(
         }
     }
     let signature = match &sec.signature {
-        Some(sig) => match signature_policy(sig, dir, problem) {
+        Some(sig) => match signature_policy(sig, dir, "security.signature", problem) {
             Some(p) => Some(std::sync::Arc::new(p)),
             None => {
                 ok = false;
@@ -794,28 +794,24 @@ fn read_certs(
 }
 
 /// `security.signature` checked and compiled.
-fn signature_policy(
+pub(crate) fn signature_policy(
     sig: &SignatureFile,
     dir: &Path,
+    at: &str,
     problem: &mut dyn FnMut(String),
 ) -> Option<crate::wsse::signature::SignaturePolicy> {
     use crate::wsse::signature::{Part, SignaturePolicy, certs};
     let mut ok = true;
     let mut cas = Vec::new();
     for (i, f) in sig.trusted_ca.iter().enumerate() {
-        match read_certs(
-            dir,
-            f,
-            &format!("security.signature.trusted_ca[{i}]"),
-            problem,
-        ) {
+        match read_certs(dir, f, &format!("{at}.trusted_ca[{i}]"), problem) {
             Some(c) => cas.extend(c),
             None => ok = false,
         }
     }
     let mut signers = Vec::new();
     for (i, s) in sig.signers.iter().enumerate() {
-        let key = format!("security.signature.signers[{i}].certificate");
+        let key = format!("{at}.signers[{i}].certificate");
         match read_certs(dir, &s.certificate, &key, problem) {
             Some(mut c) if c.len() == 1 => signers.push(certs::Signer {
                 cert: c.remove(0),
@@ -830,9 +826,9 @@ fn signature_policy(
         }
     }
     if cas.is_empty() && signers.is_empty() {
-        problem(
-            "security.signature: give `trusted_ca` or `signers` (nothing would be trusted)".into(),
-        );
+        problem(format!(
+            "{at}: give `trusted_ca` or `signers` (nothing would be trusted)"
+        ));
         ok = false;
     }
     let mut sign = Vec::new();
@@ -846,9 +842,7 @@ fn signature_policy(
         match Part::parse(p) {
             Some(part) => sign.push(part),
             None => {
-                problem(format!(
-                    "security.signature.sign[{i}]: `{p}` is not Body or Timestamp"
-                ));
+                problem(format!("{at}.sign[{i}]: `{p}` is not Body or Timestamp"));
                 ok = false;
             }
         }
@@ -862,30 +856,23 @@ fn signature_policy(
 }
 
 /// `security.sign_responses` checked: the key must match the certificate.
-fn response_signer(
+pub(crate) fn response_signer(
     s: &SignResponsesFile,
     dir: &Path,
+    at: &str,
     problem: &mut dyn FnMut(String),
 ) -> Option<crate::wsse::signature::sign::Signer> {
-    let cert = read_certs(
-        dir,
-        &s.certificate,
-        "security.sign_responses.certificate",
-        problem,
-    )?;
+    let cert = read_certs(dir, &s.certificate, &format!("{at}.certificate"), problem)?;
     let key = match std::fs::read(dir.join(&s.key)) {
         Ok(k) => k,
         Err(e) => {
-            problem(format!(
-                "security.sign_responses.key: cannot read `{}`: {e}",
-                s.key
-            ));
+            problem(format!("{at}.key: cannot read `{}`: {e}", s.key));
             return None;
         }
     };
     let cert = cert.into_iter().next()?;
     crate::wsse::signature::sign::Signer::new(key, cert)
-        .map_err(|e| problem(format!("security.sign_responses: {e}")))
+        .map_err(|e| problem(format!("{at}: {e}")))
         .ok()
 }
 
@@ -1065,7 +1052,10 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     };
     let sign_responses = match (&parsed.security, parsed.flow) {
         (Some(sec), Flow::SoapToRest) => sec.sign_responses.as_ref().and_then(|s| {
-            response_signer(s, dir, &mut |m| errors.push(invalid(m))).map(std::sync::Arc::new)
+            response_signer(s, dir, "security.sign_responses", &mut |m| {
+                errors.push(invalid(m))
+            })
+            .map(std::sync::Arc::new)
         }),
         _ => None,
     };
@@ -1109,13 +1099,10 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
             ));
             None
         }
-        (Some(w), Flow::RestToSoap) => match crate::wsse::outbound::Outbound::new(w) {
-            Ok(o) => Some(std::sync::Arc::new(o)),
-            Err(e) => {
-                errors.push(invalid(format!("upstream.wsse.{e}")));
-                None
-            }
-        },
+        (Some(w), Flow::RestToSoap) => {
+            crate::wsse::outbound::Outbound::new(w, dir, &mut |m| errors.push(invalid(m)))
+                .map(std::sync::Arc::new)
+        }
         (None, _) => None,
     };
     if parsed.flow == Flow::SoapToRest && !parsed.scopes.is_empty() && !soap_users {

@@ -653,3 +653,90 @@ fn zeep_x509_signatures_are_accepted_and_strangers_refused() {
     assert!(out.contains("0 failed"), "{out}");
     assert_eq!(out.matches("ok    ").count(), 2, "{out}");
 }
+
+/// Outbound: soapbridge signs its requests to a SOAP backend that verifies
+/// them with python-xmlsec (`scripts/peers/xmlsec_backend.py`), and checks
+/// the backend's answers, signed by python-xmlsec, against the backend's
+/// certificate. An unsigned fault passes (`accept_unsigned_faults`); an
+/// unsigned or altered answer is a 502; without signing, the backend
+/// refuses the request.
+#[cfg(feature = "interop")]
+#[test]
+fn python_xmlsec_backend_verifies_our_signatures_and_we_verify_its_answers() {
+    use std::io::BufRead;
+    let dir = scratch();
+    make_certs(&dir);
+    let samples = root().join("wsdl/bank-payments/samples");
+    let mut backend = Command::new(crate::interop::python())
+        .arg(root().join("scripts/peers/xmlsec_backend.py"))
+        .arg(dir.join("colleague.key"))
+        .arg(dir.join("colleague.pem"))
+        .arg(dir.join("signer.pem"))
+        .arg(samples.join("GetPaymentStatusResponse.xml"))
+        .arg(samples.join("PaymentNotFound.xml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(backend.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _backend = Kill(backend);
+    let port: u16 = line.trim().parse().expect("the backend's port");
+    let contract = format!("{}/wsdl/bank-payments/payments.wsdl", root().display());
+    let mapping = |path: &str, wsse: &str| {
+        format!(
+            "contract: {contract}\nflow: rest-to-soap\npath: {path}\nupstream:\n  base_url: http://127.0.0.1:{port}/\n{wsse}operations:\n  GetPaymentStatus:\n    faults:\n      - status: 404\n        fault: PaymentNotFound\n"
+        )
+    };
+    let maps = dir.join("maps");
+    std::fs::create_dir_all(&maps).unwrap();
+    write(
+        &maps,
+        "signed.yaml",
+        &mapping(
+            "/api/Signed",
+            &format!(
+                "  wsse:\n    sign:\n      key: {d}/signer.key\n      certificate: {d}/signer.pem\n    verify_responses:\n      signers:\n        - certificate: {d}/colleague.pem\n          client: bank\n    accept_unsigned_faults: true\n",
+                d = dir.display()
+            ),
+        ),
+    );
+    write(&maps, "plain.yaml", &mapping("/api/Plain", ""));
+    let bridge = start_serve(&["--mappings", maps.to_str().unwrap()], &[]);
+    let status = |path: &str, id: &str| {
+        let r = http()
+            .post(format!("{}{path}/GetPaymentStatus", bridge.url))
+            .header("Content-Type", "application/json")
+            .body(format!(r#"{{"paymentId":"{id}"}}"#))
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    // Signed both ways.
+    let (code, text) = status("/api/Signed", "PMT-20240314-000042");
+    assert_eq!(code, 200, "{text}");
+    assert!(text.contains("SETTLED"), "{text}");
+    // An unsigned fault is let through, and mapped as declared.
+    let (code, text) = status("/api/Signed", "PMT-00000000-000001");
+    assert_eq!(code, 404, "{text}");
+    assert!(text.contains("PaymentNotFound"), "{text}");
+    // An unsigned answer, or a signed one altered on the way: refused.
+    for id in ["PMT-00000000-000002", "PMT-00000000-000003"] {
+        let (code, text) = status("/api/Signed", id);
+        assert_eq!(code, 502, "{id}: {text}");
+        assert!(text.contains("backend-signature"), "{id}: {text}");
+        assert!(!text.contains("REJECTED"), "{id}: {text}");
+    }
+    // The backend really checks: unsigned requests are refused.
+    let (code, text) = status("/api/Plain", "PMT-20240314-000042");
+    assert!((400..500).contains(&code), "{code}: {text}");
+}

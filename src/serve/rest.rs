@@ -533,16 +533,22 @@ async fn call_backend(
     let result = loop {
         // WS-Security made anew for each attempt: a retry is not a replay.
         let body = match &facade.mapping.wsse_out {
-            Some(w) => crate::wsse::outbound::with_header_block(&envelope, |prefix| {
-                w.header(prefix, crate::wsse::time::now())
-            })
-            .ok_or_else(|| {
-                Fail::from(Problem::new(
-                    500,
-                    "internal",
-                    "The WS-Security header could not be made",
-                ))
-            })?,
+            // libxml (signing) stays off the async threads.
+            Some(w) => {
+                let (w, env) = (w.clone(), envelope.clone());
+                tokio::task::spawn_blocking(move || w.secure(&env, crate::wsse::time::now()))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r)
+                    .map_err(|e| {
+                        tracing::error!(request_id = %id, error = %e, "WS-Security for the backend failed");
+                        Fail::from(Problem::new(
+                            500,
+                            "internal",
+                            "The WS-Security header could not be made",
+                        ))
+                    })?
+            }
             None => envelope.clone(),
         };
         let authorization =
@@ -648,6 +654,27 @@ async fn call_backend(
             )
             .detail(f.reason)
         })?;
+    if let Some(w) = facade.mapping.wsse_out.as_ref().filter(|w| w.verifies()) {
+        // A SOAP fault comes with HTTP 500 (1.1) or 400/500 (1.2).
+        let fault = status >= 400;
+        let (w, answer) = (w.clone(), body.clone());
+        let checked = tokio::task::spawn_blocking(move || {
+            w.check_answer(&answer, fault, crate::wsse::time::now())
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+        if let Err(e) = checked {
+            tracing::warn!(request_id = %id, error = %e, "the backend's answer failed its signature check");
+            super::metrics::upstream_error(&facade.mapping.service, "signature");
+            return Err(Problem::new(
+                502,
+                "backend-signature",
+                "The SOAP backend's answer is not signed as required",
+            )
+            .into());
+        }
+    }
     Ok(BackendAnswer {
         status,
         body,

@@ -1,7 +1,10 @@
 //! WS-Security soapbridge sends to SOAP backends (flows B and C): a
-//! `wsse:Security` header with a `wsu:Timestamp` and a UsernameToken
-//! (PasswordDigest with a fresh random nonce, or PasswordText), made anew
-//! for every attempt so that a retry is never a replay.
+//! `wsse:Security` header with a `wsu:Timestamp`, a UsernameToken
+//! (PasswordDigest with a fresh random nonce, or PasswordText) and/or an
+//! X.509 signature over Body and Timestamp, made anew for every attempt so
+//! that a retry is never a replay; and the check of the backend's signed
+//! answers (`verify_responses`), where unsigned faults may be let through
+//! because many stacks never sign them.
 
 use base64::Engine;
 use serde::Deserialize;
@@ -15,28 +18,52 @@ const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-2004
 const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 
 /// `upstream.wsse` in a rest-to-soap mapping.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboundFile {
-    pub username: String,
-    pub password: String,
+    /// A UsernameToken (with `password`); optional when signing.
+    pub username: Option<String>,
+    pub password: Option<String>,
     /// PasswordDigest (the default) or PasswordText.
     #[serde(default = "yes")]
     pub digest: bool,
-    /// How long the Timestamp is valid (`5m`); `none` sends no Timestamp.
+    /// How long the Timestamp is valid (`5m`); `none` sends no Timestamp
+    /// (not with `sign`, which always signs one).
     pub timestamp: Option<String>,
+    /// Sign each request (Body and Timestamp) with this key and
+    /// certificate (`key`, `certificate`, PEM, relative to the mapping).
+    pub sign: Option<crate::mapping::SignResponsesFile>,
+    /// How the signature names the certificate: `bst` (a
+    /// BinarySecurityToken, the default), `ski`, `thumbprint` or
+    /// `issuer_serial`.
+    pub key_ref: Option<String>,
+    /// Require the backend's answers to be signed by a trusted
+    /// certificate (`trusted_ca`, `signers`, `sign`, `allow_sha1`, as in
+    /// `security.signature`).
+    pub verify_responses: Option<crate::mapping::SignatureFile>,
+    /// With `verify_responses`: accept a fault without a signature (many
+    /// stacks never sign faults). A signed fault is still verified.
+    #[serde(default)]
+    pub accept_unsigned_faults: bool,
 }
 
 fn yes() -> bool {
     true
 }
 
-/// The header to send, checked.
+/// The WS-Security of a backend's calls, checked.
 pub struct Outbound {
     username: String,
     password: String,
+    token: bool,
     digest: bool,
     timestamp_ms: Option<i64>,
+    signer: Option<(
+        super::signature::sign::Signer,
+        super::signature::sign::KeyRef,
+    )>,
+    verify: Option<super::signature::SignaturePolicy>,
+    accept_unsigned_faults: bool,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -44,30 +71,153 @@ impl std::fmt::Debug for Outbound {
         f.debug_struct("Outbound")
             .field("username", &self.username)
             .field("digest", &self.digest)
+            .field("signs", &self.signer.is_some())
+            .field("verifies", &self.verify.is_some())
             .finish()
     }
 }
 
 impl Outbound {
-    pub fn new(f: &OutboundFile) -> Result<Outbound, String> {
+    /// Checks `upstream.wsse` (files relative to `dir`); problems go to
+    /// `problem`.
+    pub fn new(
+        f: &OutboundFile,
+        dir: &std::path::Path,
+        problem: &mut dyn FnMut(String),
+    ) -> Option<Outbound> {
+        let mut ok = true;
         let timestamp_ms = match f.timestamp.as_deref() {
             Some("none") => None,
-            Some(t) => Some(
-                crate::mapping::parse_duration(t)
-                    .map_err(|e| format!("timestamp: {e}"))?
-                    .as_millis() as i64,
-            ),
+            Some(t) => match crate::mapping::parse_duration(t) {
+                Ok(d) => Some(d.as_millis() as i64),
+                Err(e) => {
+                    problem(format!("upstream.wsse.timestamp: {e}"));
+                    ok = false;
+                    None
+                }
+            },
             None => Some(300_000),
         };
-        if f.password.is_empty() {
-            return Err("password: empty".into());
+        let token = match (&f.username, &f.password) {
+            (Some(_), Some(p)) if p.is_empty() => {
+                problem("upstream.wsse.password: empty".into());
+                ok = false;
+                false
+            }
+            (Some(_), Some(_)) => true,
+            (None, None) => false,
+            _ => {
+                problem("upstream.wsse: a UsernameToken needs `username` and `password`".into());
+                ok = false;
+                false
+            }
+        };
+        let key_ref = match f.key_ref.as_deref() {
+            None | Some("bst") => super::signature::sign::KeyRef::Bst,
+            Some("ski") => super::signature::sign::KeyRef::Ski,
+            Some("thumbprint") => super::signature::sign::KeyRef::Thumbprint,
+            Some("issuer_serial") => super::signature::sign::KeyRef::IssuerSerial,
+            Some(other) => {
+                problem(format!(
+                    "upstream.wsse.key_ref: `{other}` is not bst, ski, thumbprint or issuer_serial"
+                ));
+                ok = false;
+                super::signature::sign::KeyRef::Bst
+            }
+        };
+        let signer = match &f.sign {
+            Some(s) => match crate::mapping::response_signer(s, dir, "upstream.wsse.sign", problem)
+            {
+                Some(signer) => Some((signer, key_ref)),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        if !token && signer.is_none() {
+            problem(
+                "upstream.wsse: give a UsernameToken (`username`, `password`) or `sign`".into(),
+            );
+            ok = false;
         }
-        Ok(Outbound {
-            username: f.username.clone(),
-            password: f.password.clone(),
+        let verify = match &f.verify_responses {
+            Some(v) => match crate::mapping::signature_policy(
+                v,
+                dir,
+                "upstream.wsse.verify_responses",
+                problem,
+            ) {
+                Some(mut p) => {
+                    p.required = true;
+                    Some(p)
+                }
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        ok.then(|| Outbound {
+            username: f.username.clone().unwrap_or_default(),
+            password: f.password.clone().unwrap_or_default(),
+            token,
             digest: f.digest,
             timestamp_ms,
+            signer,
+            verify,
+            accept_unsigned_faults: f.accept_unsigned_faults,
         })
+    }
+
+    /// `envelope` with this backend's WS-Security added: a UsernameToken
+    /// and Timestamp, or a signature (and the UsernameToken in the same
+    /// header). Runs libxml when signing: call it off the async threads.
+    pub fn secure(&self, envelope: &[u8], now: Millis) -> Result<Vec<u8>, String> {
+        let Some((signer, key_ref)) = &self.signer else {
+            return with_header_block(envelope, |p| self.header(p, now))
+                .ok_or_else(|| "the WS-Security header could not be added".to_string());
+        };
+        let text = std::str::from_utf8(envelope).map_err(|_| "the envelope is not UTF-8")?;
+        let extra = if self.token {
+            self.username_token(now)
+                .ok_or("no randomness for a nonce")?
+        } else {
+            String::new()
+        };
+        let opts = super::signature::sign::Options {
+            key_ref: *key_ref,
+            ttl_ms: self.timestamp_ms.unwrap_or(300_000),
+            extra,
+            ..Default::default()
+        };
+        signer
+            .sign(text, &opts, now)
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether the backend's answers must be checked (`verify_responses`).
+    pub fn verifies(&self) -> bool {
+        self.verify.is_some()
+    }
+
+    /// Checks a backend answer's signature. `fault`: the answer is a SOAP
+    /// fault (an unsigned one passes with `accept_unsigned_faults`).
+    pub fn check_answer(&self, body: &[u8], fault: bool, now: Millis) -> Result<(), String> {
+        let Some(policy) = &self.verify else {
+            return Ok(());
+        };
+        let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8")?;
+        if fault && self.accept_unsigned_faults && !text.contains(crate::ns::DS) {
+            return Ok(());
+        }
+        policy
+            .verify(text, now)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// The `wsse:Security` block, for an envelope whose SOAP prefix is
@@ -85,7 +235,18 @@ impl Outbound {
                 time::format(now + ttl)
             ));
         }
-        s.push_str(r#"<wsse:UsernameToken><wsse:Username>"#);
+        if self.token {
+            s.push_str(&self.username_token(now)?);
+        }
+        s.push_str("</wsse:Security>");
+        Some(s)
+    }
+
+    /// The `wsse:UsernameToken` element (its prefixes declared by the
+    /// enclosing Security header).
+    fn username_token(&self, now: Millis) -> Option<String> {
+        let created = time::format(now);
+        let mut s = String::from(r#"<wsse:UsernameToken><wsse:Username>"#);
         escape::text(&mut s, &self.username);
         s.push_str("</wsse:Username>");
         let b64 = base64::engine::general_purpose::STANDARD;
@@ -108,7 +269,7 @@ impl Outbound {
             s.push_str("</wsse:Password>");
         }
         s.push_str(&format!(
-            "<wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security>"
+            "<wsu:Created>{created}</wsu:Created></wsse:UsernameToken>"
         ));
         Some(s)
     }
@@ -165,12 +326,20 @@ mod tests {
     use super::*;
 
     fn outbound(digest: bool) -> Outbound {
-        Outbound::new(&OutboundFile {
-            username: "bridge".into(),
-            password: "s3cret<&>".into(),
-            digest,
-            timestamp: None,
-        })
+        Outbound::new(
+            &OutboundFile {
+                username: Some("bridge".into()),
+                password: Some("s3cret<&>".into()),
+                digest,
+                timestamp: None,
+                sign: None,
+                key_ref: None,
+                verify_responses: None,
+                accept_unsigned_faults: false,
+            },
+            std::path::Path::new("."),
+            &mut |m| panic!("{m}"),
+        )
         .unwrap()
     }
 

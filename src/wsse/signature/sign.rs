@@ -52,6 +52,9 @@ pub struct Options {
     pub ttl_ms: i64,
     /// RSA-SHA1 with SHA-1 digests (only for peers that need it).
     pub sha1: bool,
+    /// More tokens for the same Security header, after the certificate
+    /// (an outbound UsernameToken): one header, as the profile wants.
+    pub extra: String,
 }
 
 impl Default for Options {
@@ -60,6 +63,7 @@ impl Default for Options {
             key_ref: KeyRef::Bst,
             ttl_ms: 300_000,
             sha1: false,
+            extra: String::new(),
         }
     }
 }
@@ -230,9 +234,10 @@ impl Signer {
             }
         };
         let security = format!(
-            r#"<wsse:Security xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}"><wsu:Timestamp wsu:Id="{ts_id}"><wsu:Created>{}</wsu:Created><wsu:Expires>{}</wsu:Expires></wsu:Timestamp>{token}<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><ds:SignatureMethod Algorithm="{alg}"/>{}{}</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><wsse:SecurityTokenReference>{key_ref}</wsse:SecurityTokenReference></ds:KeyInfo></ds:Signature></wsse:Security>"#,
+            r#"<wsse:Security xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}"><wsu:Timestamp wsu:Id="{ts_id}"><wsu:Created>{}</wsu:Created><wsu:Expires>{}</wsu:Expires></wsu:Timestamp>{token}{}<ds:Signature xmlns:ds="{DS}"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><ds:SignatureMethod Algorithm="{alg}"/>{}{}</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><wsse:SecurityTokenReference>{key_ref}</wsse:SecurityTokenReference></ds:KeyInfo></ds:Signature></wsse:Security>"#,
             format(now),
             format(now + opts.ttl_ms),
+            opts.extra,
             reference(&body_id),
             reference(&ts_id),
         );

@@ -443,6 +443,26 @@ fn signed_requests_are_verified_and_every_attack_refused() {
             colleague.sign(&submit, &opts, now_ms()).unwrap(),
             "FailedAuthentication",
         ),
+        (
+            // CVE-2009-0217: an HMAC signature truncated to 0 bits
+            // verifies against anything in a stack that honours
+            // HMACOutputLength; we take no HMAC at all.
+            "HMAC truncation (HMACOutputLength 0)",
+            {
+                let mine = erp.sign(&submit, &opts, now_ms()).unwrap();
+                let method_at = mine.find("<ds:SignatureMethod").unwrap();
+                let method_end = method_at + mine[method_at..].find("/>").unwrap() + 2;
+                let sv_at = mine.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+                let sv_end = mine.find("</ds:SignatureValue>").unwrap();
+                format!(
+                    r#"{}<ds:SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#hmac-sha1"><ds:HMACOutputLength>0</ds:HMACOutputLength></ds:SignatureMethod>{}{}"#,
+                    &mine[..method_at],
+                    &mine[method_end..sv_at],
+                    &mine[sv_end..]
+                )
+            },
+            "UnsupportedAlgorithm",
+        ),
     ];
     let wrapping = wrapping_attacks(&signed, &evil);
     assert!(wrapping.len() >= 8);

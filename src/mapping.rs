@@ -180,6 +180,11 @@ pub struct SecurityFile {
     pub signature: Option<SignatureFile>,
     /// Sign the facade's responses with this key and certificate.
     pub sign_responses: Option<SignResponsesFile>,
+    /// Callers may also be known by their verified TLS client certificate
+    /// (HTTPS with `tls.client_ca`; the clients and scopes are the server
+    /// config's `auth.client_certificates`).
+    #[serde(default)]
+    pub client_certificates: bool,
 }
 
 /// `security.signature`: verifying callers' XML Signatures.
@@ -766,6 +771,7 @@ fn security_policy(
             skew.as_millis() as i64,
         );
         policy.signature = signature;
+        policy.client_certificates = sec.client_certificates;
         policy
     })
 }
@@ -1061,6 +1067,7 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
     };
     let soap_users = security.as_ref().is_some_and(|s| {
         !s.users.is_empty()
+            || s.client_certificates
             || s.signature
                 .as_ref()
                 .is_some_and(|p| !p.trust.signers.is_empty())

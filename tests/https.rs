@@ -122,12 +122,18 @@ fn https_with_client_certificates_as_identities() {
     let contract = format!("{}/wsdl/bank-payments/payments.wsdl", root().display());
     let maps = dir.join("mappings");
     std::fs::create_dir_all(&maps).unwrap();
+    // The SOAP facade knows its callers by their client certificates.
     write(
         &maps,
         "soap.yaml",
         &std::fs::read_to_string(root().join("mappings/bank-payments.yaml"))
             .unwrap()
-            .replace("../wsdl/bank-payments/payments.wsdl", &contract),
+            .replace("../wsdl/bank-payments/payments.wsdl", &contract)
+            .replace(
+                "operations:\n",
+                "security:\n  timestamp: optional\n  client_certificates: true\nscopes: [payments:read]\noperations:\n",
+            )
+            .replace("  SubmitPayment:\n", "  SubmitPayment:\n    scopes: [payments:write]\n"),
     );
     // The REST facade calls the SOAP facade of the same process, over
     // HTTPS, trusting the private CA.
@@ -135,8 +141,8 @@ fn https_with_client_certificates_as_identities() {
         &maps,
         "rest.yaml",
         &format!(
-            "contract: {contract}\nflow: rest-to-soap\nupstream:\n  base_url: https://127.0.0.1:{port}/soap/PaymentService\n  ca_file: {}\nscopes: [payments:read]\n",
-            dir.join("ca.pem").display()
+            "contract: {contract}\nflow: rest-to-soap\nupstream:\n  base_url: https://127.0.0.1:{port}/soap/PaymentService\n  ca_file: {d}/ca.pem\n  client_cert: {d}/client.pem\n  client_key: {d}/client.key\nscopes: [payments:read]\n",
+            d = dir.display()
         ),
     );
     write(
@@ -208,6 +214,34 @@ fn https_with_client_certificates_as_identities() {
     // A certificate from another CA (even with the right CN) never gets
     // past the handshake.
     assert!(status(&client(&dir, Some("stranger"))).is_err());
+    // SOAP callers by certificate: a read passes, a write lacks the scope,
+    // and without a certificate nobody is named.
+    let soap = |c: &reqwest::blocking::Client, sample: &str| {
+        let body = std::fs::read_to_string(
+            root().join(format!("wsdl/bank-payments/samples/{sample}.xml")),
+        )
+        .unwrap()
+        .trim_start_matches(r#"<?xml version="1.0" encoding="UTF-8"?>"#)
+        .to_string();
+        let r = c
+            .post(format!("{}/soap/PaymentService", bridge.url))
+            .header("Content-Type", "application/soap+xml")
+            .body(format!(
+                r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body>{body}</e:Body></e:Envelope>"#
+            ))
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let known = client(&dir, Some("client"));
+    let (code, text) = soap(&known, "GetPaymentStatus");
+    assert_eq!(code, 200, "{text}");
+    let (code, text) = soap(&known, "SubmitPayment");
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("wsse:FailedAuthentication"), "{text}");
+    let (code, text) = soap(&anonymous, "GetPaymentStatus");
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("wsse:FailedAuthentication"), "{text}");
     // Plain HTTP on the HTTPS port gets nothing useful.
     let plain = crate::serve::http()
         .get(format!("http://127.0.0.1:{port}/healthz"))

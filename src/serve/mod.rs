@@ -272,6 +272,19 @@ pub async fn run(mappings: Vec<Mapping>, settings: Settings) -> std::io::Result<
             }
         }
     }
+    for f in &state.facades {
+        if f.mapping
+            .security
+            .as_ref()
+            .is_some_and(|s| s.client_certificates)
+            && !auth.uses_client_certificates()
+        {
+            return Err(std::io::Error::other(format!(
+                "{}: security.client_certificates needs auth.client_certificates (and tls.client_ca) in the server config",
+                f.mapping.file.display()
+            )));
+        }
+    }
     state.auth = auth;
     let queues = crate::queue::routes(&state);
     let publishes = state.facades.iter().any(|f| {

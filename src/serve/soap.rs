@@ -234,7 +234,12 @@ async fn process<'f>(
     ctx.wsa = Addressing::of(&env, env_ns, entry);
     ctx.operation = Some(&entry.op.name);
     must_understand(&env, env_ns, version, entry, facade.mapping)?;
-    authenticate(facade, entry, &env, &text, env_ns, version, id).await?;
+    // A verified TLS client certificate the server knows (mutual TLS).
+    let tls_client = req
+        .conn_data::<super::tls::PeerCertificate>()
+        .filter(|_| state.auth.uses_client_certificates())
+        .and_then(|p| state.auth.verify_client_certificate(&p.0).ok());
+    authenticate(facade, entry, &env, &text, env_ns, version, id, tls_client).await?;
     // Validate and translate the request into the message JSON.
     let opts = Options {
         limits: crate::codec::Limits {
@@ -422,6 +427,7 @@ fn dispatch<'f>(
 /// UsernameToken's user or else the signer. A failure is a `wsse:` fault
 /// with the standard fault string only; the reason is logged with the
 /// request id (and, at debug level, the signature diagnosis).
+#[allow(clippy::too_many_arguments)]
 async fn authenticate(
     facade: &Facade,
     entry: &Entry,
@@ -430,6 +436,7 @@ async fn authenticate(
     env_ns: &str,
     version: SoapVersion,
     id: &str,
+    tls_client: Option<crate::auth::Identity>,
 ) -> Result<(), Fault> {
     let (Some(policy), Some(needed)) = (&facade.mapping.security, &entry.route.scopes) else {
         return Ok(());
@@ -482,6 +489,7 @@ async fn authenticate(
     let Some(who) = verified
         .identity
         .or_else(|| signer.as_ref().map(|s| s.identity()))
+        .or(tls_client.filter(|_| policy.client_certificates))
     else {
         return Err(refused(&crate::wsse::WsseError {
             code: crate::wsse::Code::FailedAuthentication,

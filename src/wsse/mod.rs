@@ -115,6 +115,9 @@ pub struct InboundPolicy {
     pub skew_ms: i64,
     /// X.509 XML Signature requirements (`security.signature`).
     pub signature: Option<std::sync::Arc<signature::SignaturePolicy>>,
+    /// A verified TLS client certificate may name the caller
+    /// (`security.client_certificates`).
+    pub client_certificates: bool,
     nonces: NonceCache,
 }
 
@@ -188,6 +191,7 @@ impl InboundPolicy {
             max_age_ms,
             skew_ms,
             signature: None,
+            client_certificates: false,
             nonces: NonceCache {
                 seen: Mutex::new(HashMap::new()),
                 capacity: 200_000,

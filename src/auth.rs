@@ -76,7 +76,7 @@ pub struct JwtConfig {
     pub jwks_file: Option<PathBuf>,
     #[serde(default)]
     pub public_key_files: Vec<PathBuf>,
-    pub hs256_secret: Option<String>,
+    pub hs256_secret: Option<crate::secret::Secret>,
     /// Clock skew allowed on `exp`/`nbf`, seconds (default 30).
     pub leeway: Option<u64>,
     /// The claim holding scopes: a space-separated string (`scope`, the
@@ -236,7 +236,7 @@ impl Authenticator {
         let family = |a: Algorithm| a.family();
         let mut keys = Vec::new();
         if let Some(secret) = &j.hs256_secret {
-            if secret.len() < 32 {
+            if secret.expose().len() < 32 {
                 return Err(err("hs256_secret: use at least 32 bytes".into()));
             }
             for a in allowed
@@ -246,7 +246,7 @@ impl Authenticator {
                 keys.push(JwtKey {
                     kid: None,
                     alg: *a,
-                    key: DecodingKey::from_secret(secret.as_bytes()),
+                    key: DecodingKey::from_secret(secret.expose().as_bytes()),
                 });
             }
         }
@@ -443,15 +443,20 @@ impl Authenticator {
         let mut validation = Validation::new(header.alg);
         validation.leeway = jwt.leeway;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp"]);
+        // A configured issuer or audience must be *present*, not only
+        // right when present: jsonwebtoken compares them only if there.
+        let mut required = vec!["exp"];
         if let Some(iss) = &jwt.issuer {
             validation.set_issuer(&[iss]);
+            required.push("iss");
         }
         if jwt.audience.is_empty() {
             validation.validate_aud = false;
         } else {
             validation.set_audience(&jwt.audience);
+            required.push("aud");
         }
+        validation.set_required_spec_claims(&required);
         let mut last = String::new();
         for k in key {
             match jsonwebtoken::decode::<serde_json::Value>(token, &k.key, &validation) {
@@ -610,9 +615,11 @@ mod tests {
         let mut c = good_claims();
         c["iss"] = json!("https://evil.test/");
         assert!(check(&token(c)).is_err(), "wrong issuer");
-        let mut c = good_claims();
-        c.as_object_mut().unwrap().remove("exp");
-        assert!(check(&token(c)).is_err(), "no exp");
+        for claim in ["exp", "aud", "iss"] {
+            let mut c = good_claims();
+            c.as_object_mut().unwrap().remove(claim);
+            assert!(check(&token(c)).is_err(), "no {claim}");
+        }
         // alg none: an unsigned token.
         let b64 = |v: &serde_json::Value| {
             use base64::Engine;

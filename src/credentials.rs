@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub struct OAuth2File {
     pub token_url: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: crate::secret::Secret,
     #[serde(default)]
     pub scopes: Vec<String>,
     /// Some providers (Auth0, ...) want the API named.
@@ -75,11 +75,29 @@ struct TokenAnswer {
 /// Refresh this long before the provider's expiry, so a token never
 /// expires on its way to the upstream.
 const MARGIN: Duration = Duration::from_secs(30);
+/// The longest a token is kept, in seconds.
+const MAX_LIFE: u64 = 86_400;
+/// The largest token answer read.
+const MAX_ANSWER: usize = 64 << 10;
 
 impl OAuth2 {
     pub fn new(f: &OAuth2File) -> Result<OAuth2, String> {
         let token_url = url::Url::parse(&f.token_url)
             .map_err(|e| format!("token_url: `{}` is not a URL: {e}", f.token_url))?;
+        // The client secret travels in this request: TLS, except to a
+        // token service on this machine.
+        let loopback = match token_url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        };
+        if token_url.scheme() != "https" && !(token_url.scheme() == "http" && loopback) {
+            return Err(format!(
+                "token_url: `{}` must be https (http only to this machine)",
+                f.token_url
+            ));
+        }
         let post_secret = match f.client_auth.as_deref() {
             None | Some("basic") => false,
             Some("post") => true,
@@ -88,7 +106,7 @@ impl OAuth2 {
         Ok(OAuth2 {
             token_url,
             client_id: f.client_id.clone(),
-            client_secret: f.client_secret.clone(),
+            client_secret: f.client_secret.expose().to_string(),
             scopes: f.scopes.clone(),
             audience: f.audience.clone(),
             post_secret,
@@ -148,10 +166,19 @@ impl OAuth2 {
             *cached = None;
             return Err(CredentialError::Refused(status));
         }
-        let bytes = resp
-            .bytes()
+        // A token answer is small; a huge one is refused, not buffered.
+        let mut resp = resp;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
             .await
-            .map_err(|_| CredentialError::Unreachable("the answer was cut off".into()))?;
+            .map_err(|_| CredentialError::Unreachable("the answer was cut off".into()))?
+        {
+            if bytes.len() + chunk.len() > MAX_ANSWER {
+                return Err(CredentialError::BadAnswer);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let answer: TokenAnswer =
             serde_json::from_slice(&bytes).map_err(|_| CredentialError::BadAnswer)?;
         if answer.access_token.is_empty()
@@ -163,9 +190,13 @@ impl OAuth2 {
             return Err(CredentialError::BadAnswer);
         }
         // Without expires_in, keep it a minute: long enough to spare the
-        // provider, short enough for a revoked token to go soon.
-        let life = Duration::from_secs(answer.expires_in.unwrap_or(60));
-        let until = Instant::now() + life.saturating_sub(MARGIN).max(Duration::from_secs(1));
+        // provider, short enough for a revoked token to go soon. Never
+        // longer than a day, whatever the provider says.
+        let life = Duration::from_secs(answer.expires_in.unwrap_or(60).min(MAX_LIFE));
+        let now = Instant::now();
+        let until = now
+            .checked_add(life.saturating_sub(MARGIN).max(Duration::from_secs(1)))
+            .unwrap_or(now);
         *cached = Some((answer.access_token.clone(), until));
         Ok(answer.access_token)
     }

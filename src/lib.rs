@@ -35,6 +35,7 @@ pub mod inspect;
 pub mod mapping;
 pub mod scaffold;
 pub mod schema;
+pub mod secret;
 pub mod serve;
 pub mod wsdl;
 pub mod wsse;

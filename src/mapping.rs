@@ -90,7 +90,7 @@ pub struct UpstreamFile {
     /// for the password: mapping files are often committed).
     pub basic_auth: Option<BasicAuth>,
     /// A static bearer token sent as `Authorization: Bearer ...`.
-    pub bearer_token: Option<String>,
+    pub bearer_token: Option<crate::secret::Secret>,
     /// OAuth2 client credentials: tokens fetched and cached by soapbridge.
     pub oauth2: Option<crate::credentials::OAuth2File>,
     /// rest-to-soap: a WS-Security UsernameToken (and Timestamp) on every
@@ -102,7 +102,7 @@ pub struct UpstreamFile {
 #[serde(deny_unknown_fields)]
 pub struct BasicAuth {
     pub username: String,
-    pub password: String,
+    pub password: crate::secret::Secret,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,7 +230,7 @@ pub struct SignResponsesFile {
 #[serde(deny_unknown_fields)]
 pub struct UserFile {
     pub username: String,
-    pub password: Option<String>,
+    pub password: Option<crate::secret::Secret>,
     /// Relative to the mapping file; its first line is the password.
     pub password_file: Option<String>,
     #[serde(default)]
@@ -722,7 +722,7 @@ fn security_policy(
     let mut users = Vec::new();
     for (i, u) in sec.users.iter().enumerate() {
         let password = match (&u.password, &u.password_file) {
-            (Some(p), None) => Some(p.clone()),
+            (Some(p), None) => Some(p.expose().to_string()),
             (None, Some(f)) => match std::fs::read_to_string(dir.join(f)) {
                 Ok(t) => Some(t.lines().next().unwrap_or_default().to_string()),
                 Err(e) => {
@@ -852,6 +852,12 @@ pub(crate) fn signature_policy(
                 ok = false;
             }
         }
+    }
+    // Without the Body, any signature (one over just the token, say)
+    // would vouch for whatever body comes with it.
+    if ok && !sign.contains(&Part::Body) {
+        problem(format!("{at}.sign: must include Body"));
+        ok = false;
     }
     ok.then(|| SignaturePolicy {
         required: sig.required.unwrap_or(true),
@@ -1084,11 +1090,13 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
         ));
     }
     let credentials = match (&up.bearer_token, &up.oauth2) {
-        (Some(t), _) if t.trim().is_empty() => {
+        (Some(t), _) if t.expose().trim().is_empty() => {
             errors.push(invalid("upstream.bearer_token: empty".into()));
             None
         }
-        (Some(t), _) => Some(crate::credentials::Outbound::Bearer(t.trim().to_string())),
+        (Some(t), _) => Some(crate::credentials::Outbound::Bearer(
+            t.expose().trim().to_string(),
+        )),
         (None, Some(o)) => match crate::credentials::OAuth2::new(o) {
             Ok(o) => Some(crate::credentials::Outbound::OAuth2(Box::new(o))),
             Err(e) => {
@@ -1439,6 +1447,12 @@ pub fn load(file: &Path, opts: &LoadOptions) -> Result<Mapping, Vec<MappingError
                 }
             }
         };
+        if of.public && of.scopes.is_some() {
+            errors.push(invalid(format!(
+                "{}: a public operation cannot also require scopes",
+                at("public")
+            )));
+        }
         if parsed.flow == Flow::SoapToRest && of.scopes.is_some() && !soap_users {
             errors.push(invalid(format!(
                 "{}: SOAP callers get scopes from `security.users` or `security.signature.signers`; none are configured",

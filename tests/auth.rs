@@ -293,6 +293,12 @@ fn callers_need_valid_credentials_and_the_operation_s_scopes() {
     other_aud["aud"] = json!("another-service");
     let mut other_iss = claims("payments:write");
     other_iss["iss"] = json!("https://evil.example.test/");
+    // Minted for someone else without naming them: the configured
+    // audience and issuer must be present, not only right when present.
+    let mut no_aud = claims("payments:write");
+    no_aud.as_object_mut().unwrap().remove("aud");
+    let mut no_iss = claims("payments:write");
+    no_iss.as_object_mut().unwrap().remove("iss");
     let unsigned = format!(
         "{}.{}.",
         b64(&json!({"alg": "none", "typ": "JWT"})),
@@ -347,6 +353,16 @@ fn callers_need_valid_credentials_and_the_operation_s_scopes() {
         (
             "wrong issuer",
             Some(("Authorization", bearer(&rs256(&other_iss, &idp)))),
+            401,
+        ),
+        (
+            "no audience",
+            Some(("Authorization", bearer(&rs256(&no_aud, &idp)))),
+            401,
+        ),
+        (
+            "no issuer",
+            Some(("Authorization", bearer(&rs256(&no_iss, &idp)))),
             401,
         ),
         ("alg none", Some(("Authorization", bearer(&unsigned))), 401),

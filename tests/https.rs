@@ -133,7 +133,11 @@ fn https_with_client_certificates_as_identities() {
                 "operations:\n",
                 "security:\n  timestamp: optional\n  client_certificates: true\nscopes: [payments:read]\noperations:\n",
             )
-            .replace("  SubmitPayment:\n", "  SubmitPayment:\n    scopes: [payments:write]\n"),
+            .replace("  SubmitPayment:\n", "  SubmitPayment:\n    scopes: [payments:write]\n")
+            .replace(
+                "  NotifyPaymentEvent:                 # one-way: the SOAP caller gets 202\n",
+                "  NotifyPaymentEvent:\n    scopes: []                        # any known caller\n",
+            ),
     );
     // The REST facade calls the SOAP facade of the same process, over
     // HTTPS, trusting the private CA.
@@ -240,6 +244,12 @@ fn https_with_client_certificates_as_identities() {
     assert_eq!(code, 400, "{text}");
     assert!(text.contains("wsse:FailedAuthentication"), "{text}");
     let (code, text) = soap(&anonymous, "GetPaymentStatus");
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("wsse:FailedAuthentication"), "{text}");
+    // An operation without scopes still needs a known caller.
+    let (code, text) = soap(&known, "NotifyPaymentEvent");
+    assert_eq!(code, 202, "{text}");
+    let (code, text) = soap(&anonymous, "NotifyPaymentEvent");
     assert_eq!(code, 400, "{text}");
     assert!(text.contains("wsse:FailedAuthentication"), "{text}");
     // Plain HTTP on the HTTPS port gets nothing useful.

@@ -342,9 +342,17 @@ fn signed_requests_are_verified_and_every_attack_refused() {
             key_ref,
             ..Options::default()
         };
-        let (code, text) = post(&url, &erp.sign(&status, &o, now_ms()).unwrap());
+        let message = erp.sign(&status, &o, now_ms()).unwrap();
+        let (code, text) = post(&url, &message);
         assert_eq!(code, 200, "{key_ref:?}: {text}");
         assert!(text.contains("SETTLED"), "{text}");
+        // The very same signed message again: a replay.
+        let (again, replayed) = post(&url, &message);
+        assert_eq!(again, 400, "replay: {replayed}");
+        assert!(
+            replayed.contains("wsse:FailedAuthentication"),
+            "replay: {replayed}"
+        );
         assert!(
             text.contains("<ds:SignatureValue>"),
             "signed response: {text}"

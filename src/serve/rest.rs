@@ -551,23 +551,20 @@ async fn call_backend(
             }
             None => envelope.clone(),
         };
-        let authorization =
-            match &facade.mapping.credentials {
-                Some(c) => Some(c.authorization(&state.client, fresh_token).await.map_err(
-                    |e| {
-                        tracing::warn!(request_id = %id, error = %e, "no backend credentials");
-                        Fail::from(
-                            Problem::new(
-                                502,
-                                "backend-credentials",
-                                "The backend's credentials are unavailable",
-                            )
-                            .detail(e.to_string()),
-                        )
-                    },
-                )?),
-                None => None,
-            };
+        let authorization = match &facade.mapping.credentials {
+            Some(c) => Some(c.authorization(client, fresh_token).await.map_err(|e| {
+                tracing::warn!(request_id = %id, error = %e, "no backend credentials");
+                Fail::from(
+                    Problem::new(
+                        502,
+                        "backend-credentials",
+                        "The backend's credentials are unavailable",
+                    )
+                    .detail(e.to_string()),
+                )
+            })?),
+            None => None,
+        };
         let mut rb = client
             .post(facade.mapping.base_url.clone())
             .timeout(route.timeout)
@@ -587,7 +584,7 @@ async fn call_backend(
             rb = rb.header("Idempotency-Key", key);
         }
         if let Some(a) = &facade.mapping.basic_auth {
-            rb = rb.basic_auth(&a.username, Some(&a.password));
+            rb = rb.basic_auth(&a.username, Some(a.password.expose()));
         }
         let r = rb.send().await;
         if let (Ok(resp), Some(c)) = (&r, &facade.mapping.credentials)
@@ -657,9 +654,9 @@ async fn call_backend(
     if let Some(w) = facade.mapping.wsse_out.as_ref().filter(|w| w.verifies()) {
         // A SOAP fault comes with HTTP 500 (1.1) or 400/500 (1.2).
         let fault = status >= 400;
-        let (w, answer) = (w.clone(), body.clone());
+        let (w, answer, ct) = (w.clone(), body.clone(), content_type.clone());
         let checked = tokio::task::spawn_blocking(move || {
-            w.check_answer(&answer, fault, crate::wsse::time::now())
+            w.check_answer(&answer, ct.as_deref(), fault, crate::wsse::time::now())
         })
         .await
         .map_err(|e| e.to_string())

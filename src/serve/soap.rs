@@ -482,8 +482,18 @@ async fn authenticate(
             }
         }
         signer = outcome.0.map_err(|e| refused(&e))?;
+        if signer.is_some() {
+            policy
+                .fresh_signature(env, env_ns, version, crate::wsse::time::now())
+                .map_err(|e| refused(&e))?;
+        }
     }
-    if needed.is_empty() {
+    // An operation that is not public needs a known caller whenever the
+    // policy can name one (a user, a signer, a client certificate), even
+    // without scopes: a self-made Timestamp proves nothing.
+    let can_name =
+        !policy.users.is_empty() || policy.client_certificates || policy.signature.is_some();
+    if needed.is_empty() && !can_name {
         return Ok(());
     }
     let Some(who) = verified
@@ -493,7 +503,7 @@ async fn authenticate(
     else {
         return Err(refused(&crate::wsse::WsseError {
             code: crate::wsse::Code::FailedAuthentication,
-            why: "the operation needs scopes and the request names no user".into(),
+            why: "the request names no known caller".into(),
         }));
     };
     crate::auth::authorize(&who, needed).map_err(|e| {

@@ -161,16 +161,13 @@ pub async fn call(
     let service = facade.mapping.service.as_str();
     let resp = loop {
         let client = facade.client.as_ref().unwrap_or(&state.client);
-        let authorization =
-            match &facade.mapping.credentials {
-                Some(c) => Some(c.authorization(&state.client, fresh_token).await.map_err(
-                    |e| {
-                        tracing::warn!(request_id = %id, error = %e, "no upstream credentials");
-                        Fault::server(format!("the upstream's credentials are unavailable: {e}"))
-                    },
-                )?),
-                None => None,
-            };
+        let authorization = match &facade.mapping.credentials {
+            Some(c) => Some(c.authorization(client, fresh_token).await.map_err(|e| {
+                tracing::warn!(request_id = %id, error = %e, "no upstream credentials");
+                Fault::server(format!("the upstream's credentials are unavailable: {e}"))
+            })?),
+            None => None,
+        };
         let mut rb = client
             .request(method.clone(), url.clone())
             .timeout(route.timeout)
@@ -188,7 +185,7 @@ pub async fn call(
             rb = rb.header("Idempotency-Key", key);
         }
         if let Some(a) = &facade.mapping.basic_auth {
-            rb = rb.basic_auth(&a.username, Some(&a.password));
+            rb = rb.basic_auth(&a.username, Some(a.password.expose()));
         }
         if let Some(a) = &authorization {
             rb = rb.header("Authorization", a.as_str());

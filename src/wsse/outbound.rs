@@ -23,7 +23,7 @@ const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401
 pub struct OutboundFile {
     /// A UsernameToken (with `password`); optional when signing.
     pub username: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<crate::secret::Secret>,
     /// PasswordDigest (the default) or PasswordText.
     #[serde(default = "yes")]
     pub digest: bool,
@@ -64,6 +64,9 @@ pub struct Outbound {
     )>,
     verify: Option<super::signature::SignaturePolicy>,
     accept_unsigned_faults: bool,
+    /// A verified answer's Timestamp must be fresh (5 minutes, 1 minute
+    /// of skew): an old signed answer replayed is refused.
+    freshness: super::InboundPolicy,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -99,7 +102,7 @@ impl Outbound {
             None => Some(300_000),
         };
         let token = match (&f.username, &f.password) {
-            (Some(_), Some(p)) if p.is_empty() => {
+            (Some(_), Some(p)) if p.expose().is_empty() => {
                 problem("upstream.wsse.password: empty".into());
                 ok = false;
                 false
@@ -162,13 +165,18 @@ impl Outbound {
         };
         ok.then(|| Outbound {
             username: f.username.clone().unwrap_or_default(),
-            password: f.password.clone().unwrap_or_default(),
+            password: f
+                .password
+                .as_ref()
+                .map(|p| p.expose().to_string())
+                .unwrap_or_default(),
             token,
             digest: f.digest,
             timestamp_ms,
             signer,
             verify,
             accept_unsigned_faults: f.accept_unsigned_faults,
+            freshness: super::InboundPolicy::new(Vec::new(), false, true, 300_000, 60_000),
         })
     }
 
@@ -206,16 +214,60 @@ impl Outbound {
 
     /// Checks a backend answer's signature. `fault`: the answer is a SOAP
     /// fault (an unsigned one passes with `accept_unsigned_faults`).
-    pub fn check_answer(&self, body: &[u8], fault: bool, now: Millis) -> Result<(), String> {
+    pub fn check_answer(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+        fault: bool,
+        now: Millis,
+    ) -> Result<(), String> {
         let Some(policy) = &self.verify else {
             return Ok(());
         };
+        // Verified as UTF-8, so translated as UTF-8: a charset elsewhere
+        // (the unsigned Content-Type, the declaration) could make the same
+        // bytes say something else.
         let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8")?;
+        let named = |s: &str| {
+            let l = s.to_ascii_lowercase();
+            l.split("charset=")
+                .nth(1)
+                .or_else(|| l.split("encoding=").nth(1))
+                .map(|v| {
+                    v.trim_start_matches(['"', '\''])
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
+        };
+        let declaration = text
+            .strip_prefix("<?xml")
+            .and_then(|t| t.split_once("?>"))
+            .map(|(d, _)| d);
+        for label in [content_type.and_then(named), declaration.and_then(named)]
+            .into_iter()
+            .flatten()
+        {
+            if label != "utf-8" && label != "utf8" {
+                return Err(format!("a signed answer must be UTF-8, not {label}"));
+            }
+        }
         if fault && self.accept_unsigned_faults && !text.contains(crate::ns::DS) {
             return Ok(());
         }
-        policy
-            .verify(text, now)
+        policy.verify(text, now).map_err(|e| e.to_string())?;
+        // The signature covers the Timestamp (`sign` includes it by
+        // default); it must also be recent.
+        let tree = crate::xml::parse(text, &crate::xml::Limits::default())
+            .map_err(|e| format!("the answer is not XML: {}", e.kind))?;
+        let (ns, version) = if tree.name.ns == crate::ns::SOAP12_ENV {
+            (crate::ns::SOAP12_ENV, crate::wsdl::model::SoapVersion::V12)
+        } else {
+            (crate::ns::SOAP11_ENV, crate::wsdl::model::SoapVersion::V11)
+        };
+        self.freshness
+            .verify(&tree, ns, version, now)
             .map(|_| ())
             .map_err(|e| e.to_string())
     }

@@ -121,6 +121,37 @@ pub struct Report {
     pub xmlsec: Option<String>,
 }
 
+/// Canonical bytes as a report shows them: the content of `Password` and
+/// `Nonce` elements replaced (a signed UsernameToken's password must not
+/// reach a log or a terminal). The digest was checked on the real bytes.
+fn redact(c14n: &str) -> String {
+    let mut out = String::with_capacity(c14n.len());
+    let mut rest = c14n;
+    while let Some(at) = rest.find('<') {
+        let tag_end = match rest[at..].find('>') {
+            Some(e) => at + e + 1,
+            None => break,
+        };
+        let tag = &rest[at..tag_end];
+        let name = tag[1..]
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .next()
+            .unwrap_or("");
+        let local = name.rsplit(':').next().unwrap_or(name);
+        out.push_str(&rest[..tag_end]);
+        rest = &rest[tag_end..];
+        if !tag.starts_with("</") && !tag.ends_with("/>") && matches!(local, "Password" | "Nonce") {
+            let close = format!("</{name}>");
+            if let Some(c) = rest.find(&close) {
+                out.push_str("(redacted)");
+                rest = &rest[c..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Report {
     /// The diagnosis as text, for an operator.
     pub fn render(&self) -> String {
@@ -183,12 +214,19 @@ impl Role {
     }
 }
 
-/// An element of the parsed document.
+/// An element of the parsed document. Its path is rendered only when a
+/// report or an error needs it ([`path_of`]): building every element's
+/// full path up front costs depth × name length per element, which a
+/// hostile document makes quadratic.
 struct El {
     node: Node,
     ns: String,
     local: String,
-    path: String,
+    /// The parent's index in the walk.
+    parent: Option<usize>,
+    /// 1-based position among the parent's children of the same name, or
+    /// 0 when the name is unique there.
+    nth: usize,
 }
 
 fn ns_of(n: &Node) -> String {
@@ -208,28 +246,54 @@ fn attr(n: &Node, local: &str) -> Option<String> {
     n.get_attribute_no_ns(local)
 }
 
-/// Every element in document order, with its path (`/Envelope/Header/...`
-/// with `[i]` where siblings share a name).
-fn walk(n: &Node, path: String, out: &mut Vec<El>) {
-    let local = n.get_name();
-    out.push(El {
-        node: n.clone(),
-        ns: ns_of(n),
-        local,
-        path: path.clone(),
-    });
-    let kids = elements(n);
-    for (i, k) in kids.iter().enumerate() {
-        let name = k.get_name();
-        let same = kids.iter().filter(|o| o.get_name() == name).count();
-        let nth = kids[..i].iter().filter(|o| o.get_name() == name).count() + 1;
-        let p = if same > 1 {
-            format!("{path}/{name}[{nth}]")
-        } else {
-            format!("{path}/{name}")
-        };
-        walk(k, p, out);
+/// Every element in document order (linear in the document: each name is
+/// read once, siblings are numbered with one count per parent, and no
+/// recursion, so depth costs no stack).
+fn walk(root: &Node, out: &mut Vec<El>) {
+    // (node, parent index, nth), in document order.
+    let mut stack: Vec<(Node, Option<usize>, usize)> = vec![(root.clone(), None, 0)];
+    while let Some((n, parent, nth)) = stack.pop() {
+        let me = out.len();
+        out.push(El {
+            local: n.get_name(),
+            ns: ns_of(&n),
+            node: n.clone(),
+            parent,
+            nth,
+        });
+        let kids = elements(&n);
+        let names: Vec<String> = kids.iter().map(|k| k.get_name()).collect();
+        let mut total: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for name in &names {
+            *total.entry(name).or_default() += 1;
+        }
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut numbered = Vec::with_capacity(kids.len());
+        for (k, name) in kids.into_iter().zip(&names) {
+            let i = seen.entry(name).or_default();
+            *i += 1;
+            numbered.push((k, Some(me), if total[name.as_str()] > 1 { *i } else { 0 }));
+        }
+        // Reversed onto the stack, so the first child comes out first.
+        stack.extend(numbered.into_iter().rev());
     }
+}
+
+/// `/Envelope/Header/...`, with `[i]` where siblings share a name.
+fn path_of(all: &[El], i: usize) -> String {
+    let mut parts = Vec::new();
+    let mut at = Some(i);
+    while let Some(j) = at {
+        let e = &all[j];
+        parts.push(if e.nth > 0 {
+            format!("{}[{}]", e.local, e.nth)
+        } else {
+            e.local.clone()
+        });
+        at = e.parent;
+    }
+    parts.reverse();
+    format!("/{}", parts.join("/"))
 }
 
 /// Attributes that may act as an Id: any `Id`/`ID`/`id` (whatever its
@@ -347,7 +411,7 @@ impl SignaturePolicy {
             ));
         }
         let mut all = Vec::new();
-        walk(&root, "/Envelope".into(), &mut all);
+        walk(&root, &mut all);
         if all.len() != our_count {
             return Err(problem(
                 report,
@@ -371,7 +435,7 @@ impl SignaturePolicy {
                 ));
             }
         };
-        for e in &all[1..] {
+        for (i, e) in all.iter().enumerate().skip(1) {
             let soap = e.ns == SOAP11_ENV || e.ns == SOAP12_ENV;
             if soap && matches!(e.local.as_str(), "Envelope" | "Header" | "Body") {
                 let top_level = e.node == header || e.node == body;
@@ -379,7 +443,7 @@ impl SignaturePolicy {
                     return Err(problem(
                         report,
                         Code::InvalidSecurity,
-                        format!("a second SOAP {} at {}", e.local, e.path),
+                        format!("a second SOAP {} at {}", e.local, path_of(&all, i)),
                     ));
                 }
             }
@@ -395,7 +459,8 @@ impl SignaturePolicy {
                             Code::InvalidSecurity,
                             format!(
                                 "Id `{id}` is used twice: at {} and at {}",
-                                all[j].path, e.path
+                                path_of(&all, j),
+                                path_of(&all, i)
                             ),
                         ));
                     }
@@ -537,7 +602,8 @@ impl SignaturePolicy {
                 ));
             };
             let target = &all[i];
-            rr.path = Some(target.path.clone());
+            let target_path = path_of(&all, i);
+            rr.path = Some(target_path.clone());
             if target.node.get_attribute_ns("Id", WSU).as_deref() != Some(r.id.as_str()) {
                 report.references.push(rr);
                 return Err(problem(
@@ -545,7 +611,7 @@ impl SignaturePolicy {
                     Code::InvalidSecurity,
                     format!(
                         "reference #{} resolves to {} by an attribute other than wsu:Id",
-                        r.id, target.path
+                        r.id, target_path
                     ),
                 ));
             }
@@ -556,7 +622,7 @@ impl SignaturePolicy {
                     Code::FailedCheck,
                     format!(
                         "reference #{} resolves to {}, which is not a part the bridge processes (signature wrapping?)",
-                        r.id, target.path
+                        r.id, target_path
                     ),
                 ));
             };
@@ -564,7 +630,7 @@ impl SignaturePolicy {
             if detail {
                 let (ok, c14n) = digest_of(&target.node, r);
                 rr.digest_ok = ok;
-                rr.canonical = c14n;
+                rr.canonical = c14n.map(|c| redact(&c));
             }
             report.references.push(rr);
             covered.push(role);
@@ -619,7 +685,7 @@ impl SignaturePolicy {
                 {
                     let (ok, c14n) = digest_of(&all[i].node, r);
                     rr.digest_ok = ok;
-                    rr.canonical = c14n;
+                    rr.canonical = c14n.map(|c| redact(&c));
                 }
                 if rr.digest_ok == Some(false) {
                     failed.push(rr.uri.clone());
@@ -1000,3 +1066,15 @@ fn digest_of(n: &Node, r: &Reference) -> (Option<bool>, Option<String>) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod redact_tests {
+    #[test]
+    fn passwords_and_nonces_are_redacted() {
+        let c = r#"<wsse:UsernameToken xmlns:wsse="x"><wsse:Username>u</wsse:Username><wsse:Password Type="t">s3cret</wsse:Password><wsse:Nonce>bm9uY2U=</wsse:Nonce></wsse:UsernameToken>"#;
+        let r = super::redact(c);
+        assert!(!r.contains("s3cret") && !r.contains("bm9uY2U="), "{r}");
+        assert!(r.contains("<wsse:Username>u</wsse:Username>"), "{r}");
+        assert_eq!(super::redact("<a>b</a>"), "<a>b</a>");
+    }
+}

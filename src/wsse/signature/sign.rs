@@ -125,7 +125,7 @@ impl Signer {
             .get_root_element()
             .ok_or_else(|| SignError::Envelope("no root".into()))?;
         let mut all = Vec::new();
-        super::walk(&root, String::new(), &mut all);
+        super::walk(&root, &mut all);
         let sig = all
             .iter()
             .find(|e| e.ns == DS && e.local == "Signature")

@@ -326,3 +326,24 @@ fn hostile_input_is_refused_without_panic() {
         assert!(p.verify(text, time::now()).is_err(), "{text}");
     }
 }
+
+/// Many siblings (and deep nesting) in an unsigned header block cost time
+/// linear in the document: a walk that rescanned siblings per child, or
+/// copied the full path into every element, would take minutes and
+/// gigabytes here.
+#[test]
+fn wide_and_deep_headers_are_walked_in_linear_time() {
+    let msg = signed("signer", KeyRef::Bst);
+    let p = policy(&["ca"], &[]);
+    let wide = format!("<junk xmlns=\"urn:junk\">{}</junk>", "<a/>".repeat(60_000));
+    let deep_name = "n".repeat(2_000);
+    let deep = format!(
+        "<junk2 xmlns=\"urn:junk\">{}{}</junk2>",
+        format!("<{deep_name}>").repeat(100),
+        format!("</{deep_name}>").repeat(100)
+    );
+    let header_end = msg.find("</wsse:Security>").unwrap() + "</wsse:Security>".len();
+    let hostile = format!("{}{wide}{deep}{}", &msg[..header_end], &msg[header_end..]);
+    // Still verified: unsigned header blocks are allowed, just not processed.
+    assert!(p.verify(&hostile, time::now()).is_ok());
+}

@@ -458,17 +458,19 @@ fn callers_need_valid_credentials_and_the_operation_s_scopes() {
         .unwrap()
         .text()
         .unwrap();
-    let count = |outcome: &str| -> f64 {
+    let count = |facade: &str, outcome: &str| -> f64 {
         let want = format!(
-            r#"soapbridge_soap_requests_total{{service="PaymentService",operation="SubmitPayment",outcome="{outcome}"}}"#
+            r#"soapbridge_{facade}_requests_total{{service="PaymentService",operation="SubmitPayment",outcome="{outcome}"}}"#
         );
         m.lines()
             .filter(|l| l.starts_with(&want))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
     };
-    assert_eq!(count("ok"), 2.0, "{m}");
-    assert_eq!(count("refused"), cases.len() as f64, "{m}");
+    assert_eq!(count("rest", "ok"), 1.0, "{m}");
+    assert_eq!(count("soap", "ok"), 1.0, "{m}");
+    assert_eq!(count("rest", "refused"), cases.len() as f64, "{m}");
+    assert_eq!(count("soap", "refused"), 0.0, "{m}");
     let payment = |n: u32| {
         http()
             .get(format!(

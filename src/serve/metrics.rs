@@ -43,6 +43,24 @@ pub fn request(service: &str, operation: &str, outcome: &'static str, seconds: f
     .record(seconds);
 }
 
+/// A REST-facade call (flow B): its own metric, so that a REST call and
+/// the SOAP call it may lead to are not counted together.
+pub fn rest_request(service: &str, operation: &str, outcome: &'static str, seconds: f64) {
+    metrics::counter!(
+        "soapbridge_rest_requests_total",
+        "service" => service.to_string(),
+        "operation" => operation.to_string(),
+        "outcome" => outcome
+    )
+    .increment(1);
+    metrics::histogram!(
+        "soapbridge_rest_request_duration_seconds",
+        "service" => service.to_string(),
+        "operation" => operation.to_string()
+    )
+    .record(seconds);
+}
+
 pub fn upstream(service: &str, operation: &str, status: Option<u16>, seconds: f64) {
     let class = match status {
         Some(s) => match s / 100 {

@@ -47,7 +47,7 @@ pub async fn handle(
     let instance = req.path().to_string();
     let started = std::time::Instant::now();
     if let Err(refused) = access(&state, entry, &req, &instance, &id) {
-        super::metrics::request(
+        super::metrics::rest_request(
             &facade.mapping.service,
             &entry.op.name,
             "refused",
@@ -61,7 +61,7 @@ pub async fn handle(
         Err(p) if p.status < 500 => "client_error",
         Err(_) => "backend_error",
     };
-    super::metrics::request(
+    super::metrics::rest_request(
         &facade.mapping.service,
         &entry.op.name,
         outcome,

@@ -383,18 +383,6 @@ impl<'a> Parser<'a> {
                 });
             }
             let key: &str = attr.key.0;
-            // A namespace name spelled with references: parsers that resolve
-            // prefixes on the raw text (quick-xml's NsReader, which the
-            // translation uses) and those on the decoded text (this one,
-            // libxml2, C14N) would disagree on it.
-            if (key == "xmlns" || key.starts_with("xmlns:")) && attr.value.contains('&') {
-                return Err(XmlError {
-                    pos,
-                    kind: XmlErrorKind::Syntax(format!(
-                        "`{key}`: a namespace name written with character or entity references is refused"
-                    )),
-                });
-            }
             let value = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| XmlError {
@@ -477,26 +465,6 @@ fn resolve_name(scope: &Scope, raw: &str, is_element: bool) -> Result<QName, Xml
             .ok_or_else(|| XmlErrorKind::UnboundPrefix(prefix.to_string())),
         None if is_element => Ok(QName::new(scope.resolve_prefix("").unwrap_or(""), raw)),
         None => Ok(QName::new("", raw)),
-    }
-}
-
-#[cfg(test)]
-mod namespace_reference_tests {
-    #[test]
-    fn namespace_names_with_references_are_refused() {
-        let e = super::parse(
-            r#"<a xmlns:b="urn:ban&#x6B;"><b:c/></a>"#,
-            &super::Limits::default(),
-        )
-        .unwrap_err();
-        assert!(e.kind.to_string().contains("namespace name"), "{e:?}");
-        assert!(
-            super::parse(
-                r#"<a xmlns:b="urn:bank"><b:c/></a>"#,
-                &super::Limits::default()
-            )
-            .is_ok()
-        );
     }
 }
 

@@ -121,6 +121,43 @@ pub struct Report {
     pub xmlsec: Option<String>,
 }
 
+/// The first namespace declaration (`xmlns` or `xmlns:p`) whose value is
+/// written with a reference (`&...;`). Parsers that resolve prefixes on
+/// the raw text (quick-xml's, which the translation uses) and those on the
+/// decoded text (libxml2, C14N) disagree on such a name, so a signed
+/// message must not use one. A textual scan: it may also match inside a
+/// comment or text, which only refuses more.
+fn namespace_with_reference(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("xmlns") {
+        let start = from + at;
+        from = start + 5;
+        // `xmlns` as an attribute name: after whitespace, then `=` or `:p=`.
+        if start == 0 || !bytes[start - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let rest = &text[start..];
+        let Some(eq) = rest.find('=') else { break };
+        let name = rest[..eq].trim_end();
+        if !(name == "xmlns" || (name.starts_with("xmlns:") && !name.contains(char::is_whitespace)))
+        {
+            continue;
+        }
+        let value = rest[eq + 1..].trim_start();
+        let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let Some(end) = value[1..].find(quote) else {
+            break;
+        };
+        if value[1..1 + end].contains('&') {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
 /// Canonical bytes as a report shows them: the content of `Password` and
 /// `Nonce` elements replaced (a signed UsernameToken's password must not
 /// reach a log or a terminal). The digest was checked on the real bytes.
@@ -394,6 +431,15 @@ impl SignaturePolicy {
             report.problems.push(why.clone());
             refuse(code, why)
         };
+        if let Some(decl) = namespace_with_reference(text) {
+            return Err(problem(
+                report,
+                Code::InvalidSecurity,
+                format!(
+                    "`{decl}`: a namespace name written with character or entity references (the translation and the verification would read it differently)"
+                ),
+            ));
+        }
         let (doc, our_count) = parse_doc(text)?;
         let Some(root) = doc.get_root_element() else {
             return Err(problem(
@@ -1076,5 +1122,17 @@ mod redact_tests {
         assert!(!r.contains("s3cret") && !r.contains("bm9uY2U="), "{r}");
         assert!(r.contains("<wsse:Username>u</wsse:Username>"), "{r}");
         assert_eq!(super::redact("<a>b</a>"), "<a>b</a>");
+    }
+
+    #[test]
+    fn namespace_names_with_references_are_found() {
+        let f = super::namespace_with_reference;
+        assert_eq!(
+            f(r#"<a xmlns:b="urn:ban&#x6B;"/>"#).as_deref(),
+            Some("xmlns:b")
+        );
+        assert_eq!(f(r#"<a xmlns='urn:a&amp;b'/>"#).as_deref(), Some("xmlns"));
+        assert_eq!(f(r#"<a xmlns:b="urn:bank" c="x&amp;y"/>"#), None);
+        assert_eq!(f(r#"<a>xmlns:b="&amp;"</a>"#), None);
     }
 }

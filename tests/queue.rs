@@ -857,8 +857,28 @@ fn an_upstream_outage_poison_and_competing_consumers_lose_nothing() {
         assert_eq!(dead.len(), poison);
         assert!(dead.iter().all(|id| id.starts_with("poison-")), "{dead:?}");
         let retried = s.tries.values().filter(|t| **t > 1).count();
+        // Competing consumers share the work: each bridge delivered a part,
+        // and together they account for every accepted delivery.
+        // (The counter moves after the ack, a moment after the upstream
+        // answered: poll briefly.)
+        let counted = Instant::now();
+        let per_bridge = loop {
+            let per_bridge: Vec<u64> = [&_a, &_b]
+                .iter()
+                // (the blocking HTTP client may not run on a runtime thread)
+                .map(|b| tokio::task::block_in_place(|| delivered_by(&b.url, &queue)))
+                .collect();
+            if per_bridge.iter().sum::<u64>() >= s.accepted.len() as u64
+                || counted.elapsed() > Duration::from_secs(10)
+            {
+                break per_bridge;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(per_bridge.iter().all(|d| *d > 0), "one bridge did all the work: {per_bridge:?}");
+        assert_eq!(per_bridge.iter().sum::<u64>(), s.accepted.len() as u64, "{per_bridge:?}");
         eprintln!(
-            "outage fault test: {n} published ({poison} poison), 2 consumers, upstream failing its first 300 requests (500s and timeouts): {} distinct delivered, {} duplicates, {retried} messages retried, {} dead-lettered",
+            "outage fault test: {n} published ({poison} poison), 2 consumers (delivered {per_bridge:?}), upstream failing its first 300 requests (500s and timeouts): {} distinct delivered, {} duplicates, {retried} messages retried, {} dead-lettered",
             distinct.len(),
             s.accepted.len() - distinct.len(),
             dead.len()
@@ -867,6 +887,20 @@ fn an_upstream_outage_poison_and_competing_consumers_lose_nothing() {
             ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await.unwrap();
         }
     });
+}
+
+/// What one bridge's `/metrics` says it delivered from `queue`.
+fn delivered_by(bridge: &str, queue: &str) -> u64 {
+    let m = crate::serve::http()
+        .get(format!("{bridge}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let key = format!(r#"soapbridge_queue_delivered_total{{queue="{queue}"}} "#);
+    m.lines()
+        .find_map(|l| l.strip_prefix(key.as_str()))
+        .map_or(0, |v| v.trim().parse().unwrap())
 }
 
 /// Graceful shutdown: SIGTERM while a delivery is in flight lets it finish

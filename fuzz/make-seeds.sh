@@ -45,4 +45,11 @@ done < "$here/corpus/.index"
 for f in "$root"/wsdl/*/*.wsdl "$root"/wsdl/*/xsd/*.xsd; do
   cp "$f" "$here/corpus/contract_load/$(basename "$f")"
 done
-echo "seeds: $(ls "$here/corpus/xml_to_json" | wc -l) xml, $(ls "$here/corpus/json_to_xml" | wc -l) json, $(ls "$here/corpus/contract_load" | wc -l) contracts"
+# wsse_verify signs its own request at start-up: the seeds are edits of it
+# (odd first byte, then where (u16 LE), how much to cut, what to insert):
+# none, one byte cut at offset 320, and a second Body inserted at offset 64.
+mkdir -p "$here/corpus/wsse_verify"
+printf '\001\000\000\000' > "$here/corpus/wsse_verify/unchanged"
+printf '\001\100\001\001' > "$here/corpus/wsse_verify/cut-one"
+printf '\001\100\000\000<s:Body><m:x xmlns:m="urn:example:m"/></s:Body>' > "$here/corpus/wsse_verify/second-body"
+echo "seeds: $(ls "$here/corpus/xml_to_json" | wc -l) xml, $(ls "$here/corpus/json_to_xml" | wc -l) json, $(ls "$here/corpus/contract_load" | wc -l) contracts, $(ls "$here/corpus/wsse_verify" | wc -l) wsse"

@@ -30,7 +30,12 @@ fuzz_target!(|data: &[u8]| {
         let xsi = r#" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance""#;
         let s = String::from_utf8_lossy(s).replacen(xsi, "", 1);
         let w = String::from_utf8_lossy(w).replacen(xsi, "", 1);
-        assert_eq!(s, w, "the writers differ on {}", String::from_utf8_lossy(json));
+        assert_eq!(
+            s,
+            w,
+            "the writers differ on {}",
+            String::from_utf8_lossy(json)
+        );
     }
     if let Ok(xml) = whole {
         // The XML a successful translation wrote is valid for the contract.

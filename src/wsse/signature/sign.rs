@@ -119,6 +119,7 @@ impl Signer {
     /// Adds a signed `wsse:Security` header to a SOAP envelope.
     pub fn sign(&self, envelope: &str, opts: &Options, now: Millis) -> Result<String, SignError> {
         let text = self.template(envelope, opts, now)?;
+        let _quiet = super::xmlsec_init::LibxmlErrorsToLog::install();
         let (doc, _) = super::parse_doc(&text).map_err(|e| SignError::Envelope(e.why))?;
         super::register_ids(&doc).map_err(SignError::Envelope)?;
         let root = doc

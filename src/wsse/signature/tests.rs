@@ -347,3 +347,43 @@ fn wide_and_deep_headers_are_walked_in_linear_time() {
     // Still verified: unsigned header blocks are allowed, just not processed.
     assert!(p.verify(&hostile, time::now()).is_ok());
 }
+
+/// libxmlsec1's and libxml2's own error reports go to `tracing` at debug
+/// level (target `soapbridge::wsse::xmlsec`), not to stderr where a
+/// hostile client could fill the operator's log with C source positions.
+#[test]
+fn library_errors_are_logged_not_printed() {
+    #[derive(Clone, Default)]
+    struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let msg = signed("signer", KeyRef::Bst);
+    let start = msg.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+    let mut bad = msg.clone();
+    bad.replace_range(start..start + 1, "\"");
+    let buf = Buf::default();
+    let out = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || out.clone())
+        .with_ansi(false)
+        .finish();
+    let r = tracing::subscriber::with_default(subscriber, || {
+        policy(&["ca"], &[]).verify(&bad, time::now())
+    });
+    assert!(r.is_err());
+    let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("soapbridge::wsse::xmlsec") && log.contains("func=xmlSec"),
+        "{log}"
+    );
+    // No C source positions: they tell an operator nothing.
+    assert!(!log.contains(".c:"), "{log}");
+}

@@ -155,6 +155,11 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     if let Ok(Some(_)) = f.policy.verify(&text, f.now) {
+        // `WSSE_FUZZ_SHOW_ACCEPTED=1 .../wsse_verify -runs=0 corpus/wsse_verify`
+        // lists the accepted edits: what the oracle actually judged.
+        if text != f.signed && std::env::var_os("WSSE_FUZZ_SHOW_ACCEPTED").is_some() {
+            eprintln!("accepted edit: {text:?}");
+        }
         if let Some(body) = body_of(&text) {
             assert_eq!(
                 body, f.body,

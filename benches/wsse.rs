@@ -154,6 +154,7 @@ fn bench(c: &mut Criterion) {
                     client: "bench".into(),
                     scopes: Vec::new(),
                 }],
+                crls: None,
             },
             sign: vec![Part::Body, Part::Timestamp],
             allow_sha1: false,

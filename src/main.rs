@@ -24,6 +24,23 @@ struct Cli {
 }
 
 /// How contracts are read; shared by every command that reads one.
+/// `wsse verify`'s trust settings when no mapping gives them.
+#[derive(clap::Args, Debug)]
+struct TrustArgs {
+    /// Or: CA certificates (PEM) a message's certificate may chain to.
+    #[arg(long = "trusted-ca", conflicts_with = "mappings")]
+    trusted_ca: Vec<PathBuf>,
+    /// Or: signer certificates (PEM) trusted as they are.
+    #[arg(long = "signer", conflicts_with = "mappings")]
+    signer: Vec<PathBuf>,
+    /// Revocation lists (PEM or DER) of the --trusted-ca CAs.
+    #[arg(long = "crl", requires = "trusted_ca")]
+    crl: Vec<PathBuf>,
+    /// Accept RSA-SHA1 and SHA-1 digests (with --trusted-ca/--signer).
+    #[arg(long)]
+    allow_sha1: bool,
+}
+
 #[derive(clap::Args)]
 struct ContractArgs {
     /// OASIS XML catalog mapping remote schema locations to local files.
@@ -224,15 +241,8 @@ enum Command {
         /// ... of the mapping of this service.
         #[arg(long)]
         service: Option<String>,
-        /// Or: CA certificates (PEM) a message's certificate may chain to.
-        #[arg(long = "trusted-ca", conflicts_with = "mappings")]
-        trusted_ca: Vec<PathBuf>,
-        /// Or: signer certificates (PEM) trusted as they are.
-        #[arg(long = "signer", conflicts_with = "mappings")]
-        signer: Vec<PathBuf>,
-        /// Accept RSA-SHA1 and SHA-1 digests (with --trusted-ca/--signer).
-        #[arg(long)]
-        allow_sha1: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
         #[command(flatten)]
         contract: ContractArgs,
     },
@@ -441,8 +451,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(t) => {
                     let client_ca = t.client_ca.as_deref().map(|ca| (ca, t.client_auth));
                     Some(
-                        soapbridge::serve::tls::server_config(&t.certificate, &t.key, client_ca)
-                            .map_err(|e| anyhow::anyhow!("tls: {e}"))?,
+                        soapbridge::serve::tls::server_config(
+                            &t.certificate,
+                            &t.key,
+                            client_ca,
+                            &t.client_crls,
+                        )
+                        .map_err(|e| anyhow::anyhow!("tls: {e}"))?,
                     )
                 }
                 None => None,
@@ -578,17 +593,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             mappings,
             service,
-            trusted_ca,
-            signer,
-            allow_sha1,
+            trust,
             contract,
         } => wsse_verify(
             &file,
             mappings.as_deref(),
             service.as_deref(),
-            &trusted_ca,
-            &signer,
-            allow_sha1,
+            &trust,
             &contract,
         ),
         Command::Dlq {
@@ -711,11 +722,16 @@ fn wsse_verify(
     file: &std::path::Path,
     mappings: Option<&std::path::Path>,
     service: Option<&str>,
-    trusted_ca: &[PathBuf],
-    signer: &[PathBuf],
-    allow_sha1: bool,
+    trust: &TrustArgs,
     contract: &ContractArgs,
 ) -> anyhow::Result<ExitCode> {
+    let TrustArgs {
+        trusted_ca,
+        signer,
+        crl,
+        allow_sha1,
+    } = trust;
+    let allow_sha1 = *allow_sha1;
     use soapbridge::wsse::signature::{Part, SignaturePolicy, certs};
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let text = soapbridge::xml::charset::decode(&bytes, None)
@@ -766,9 +782,17 @@ fn wsse_verify(
             if cas.is_empty() && signers.is_empty() {
                 anyhow::bail!("give --trusted-ca or --signer, or --mappings DIR --service NAME");
             }
+            let crls = if crl.is_empty() {
+                None
+            } else {
+                Some(
+                    certs::Crls::load(crl.clone(), &cas, soapbridge::wsse::time::now())
+                        .map_err(|e| anyhow::anyhow!("--crl: {e}"))?,
+                )
+            };
             owned = std::sync::Arc::new(SignaturePolicy {
                 required: true,
-                trust: certs::TrustStore { cas, signers },
+                trust: certs::TrustStore { cas, signers, crls },
                 sign: vec![Part::Body, Part::Timestamp],
                 allow_sha1,
             });

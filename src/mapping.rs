@@ -200,6 +200,11 @@ pub struct SignatureFile {
     /// Certificates trusted as they are, with the client they stand for.
     #[serde(default)]
     pub signers: Vec<SignerFile>,
+    /// Revocation lists (PEM or DER) of the `trusted_ca` CAs, re-read when
+    /// a file changes. With any, every CA-issued certificate must be
+    /// covered by a current CRL of its issuer and not be on it.
+    #[serde(default)]
+    pub crls: Vec<String>,
     /// Parts every signature must cover (`[Body, Timestamp]`).
     pub sign: Option<Vec<String>>,
     /// Accept RSA-SHA1 and SHA-1 digests (false).
@@ -837,6 +842,24 @@ pub(crate) fn signature_policy(
         ));
         ok = false;
     }
+    let mut crls = None;
+    if !sig.crls.is_empty() {
+        if cas.is_empty() {
+            problem(format!(
+                "{at}.crls: give the `trusted_ca` the CRLs are from (configured signers are trusted as they are)"
+            ));
+            ok = false;
+        } else {
+            let files = sig.crls.iter().map(|f| dir.join(f)).collect();
+            match certs::Crls::load(files, &cas, crate::wsse::time::now()) {
+                Ok(c) => crls = Some(c),
+                Err(e) => {
+                    problem(format!("{at}.crls: {e}"));
+                    ok = false;
+                }
+            }
+        }
+    }
     let mut sign = Vec::new();
     for (i, p) in sig
         .sign
@@ -861,7 +884,7 @@ pub(crate) fn signature_policy(
     }
     ok.then(|| SignaturePolicy {
         required: sig.required.unwrap_or(true),
-        trust: certs::TrustStore { cas, signers },
+        trust: certs::TrustStore { cas, signers, crls },
         sign,
         allow_sha1: sig.allow_sha1,
     })

@@ -59,6 +59,7 @@ fn certificates(dir: &Path) {
         ("server", "ca", "localhost", "server.ext"),
         ("client", "ca", "orders-svc", "client.ext"),
         ("stranger", "other-ca", "orders-svc", "client.ext"),
+        ("revoked", "ca", "orders-svc", "client.ext"),
     ] {
         openssl(
             dir,
@@ -96,6 +97,20 @@ fn certificates(dir: &Path) {
             ],
         );
     }
+    // The CA's CRL, revoking `revoked` (`openssl ca` with a scratch database).
+    write(
+        dir,
+        "ca.cnf",
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
+    );
+    write(dir, "index.txt", "");
+    write(dir, "crlnumber", "01\n");
+    let ca = ["-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"];
+    openssl(dir, &[&["ca", "-revoke", "revoked.pem"][..], &ca].concat());
+    openssl(
+        dir,
+        &[&["ca", "-gencrl", "-out", "ca.crl"][..], &ca].concat(),
+    );
 }
 
 fn client(dir: &Path, identity: Option<&str>) -> reqwest::blocking::Client {
@@ -152,7 +167,7 @@ fn https_with_client_certificates_as_identities() {
     write(
         &dir,
         "server.yaml",
-        "tls:\n  certificate: server.pem\n  key: server.key\n  client_ca: ca.pem\nauth:\n  client_certificates:\n    - client: orders\n      subject_cn: orders-svc\n      scopes: [payments:read]\n",
+        "tls:\n  certificate: server.pem\n  key: server.key\n  client_ca: ca.pem\n  client_crls: [ca.crl]\nauth:\n  client_certificates:\n    - client: orders\n      subject_cn: orders-svc\n      scopes: [payments:read]\n",
     );
     let child = Command::new(env!("CARGO_BIN_EXE_soapbridge"))
         .args(["serve", "--config"])
@@ -218,6 +233,8 @@ fn https_with_client_certificates_as_identities() {
     // A certificate from another CA (even with the right CN) never gets
     // past the handshake.
     assert!(status(&client(&dir, Some("stranger"))).is_err());
+    // Nor does one the CA revoked (same CA, same CN), with its CRL set.
+    assert!(status(&client(&dir, Some("revoked"))).is_err());
     // SOAP callers by certificate: a read passes, a write lacks the scope,
     // and without a certificate nobody is named.
     let soap = |c: &reqwest::blocking::Client, sample: &str| {

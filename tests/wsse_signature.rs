@@ -127,13 +127,18 @@ fn post(url: &str, env: &str) -> (u16, String) {
 /// The shipped bank payments mapping requiring signatures: the CA, and
 /// the signer `erp` with both scopes; the demo API behind it.
 fn signed_bridge(dir: &Path) -> (crate::serve::Bridge, String) {
+    signed_bridge_with(dir, "")
+}
+
+/// [`signed_bridge`], with more `security.signature` settings.
+fn signed_bridge_with(dir: &Path, signature_extra: &str) -> (crate::serve::Bridge, String) {
     let contract = format!("{}/wsdl/bank-payments/payments.wsdl", root().display());
     let shipped = std::fs::read_to_string(root().join("mappings/bank-payments.yaml"))
         .unwrap()
         .replace("../wsdl/bank-payments/payments.wsdl", &contract)
         .replace(
             "operations:\n",
-            "security:\n  timestamp: required\n  signature:\n    trusted_ca: [ca.pem]\n    signers:\n      - certificate: signer.pem\n        client: erp\n        scopes: [payments:read, payments:write]\n    sign: [Body, Timestamp]\n  sign_responses:\n    key: signer.key\n    certificate: signer.pem\nscopes: [payments:read]\noperations:\n",
+            &format!("security:\n  timestamp: required\n  signature:\n    trusted_ca: [ca.pem]\n{signature_extra}    signers:\n      - certificate: signer.pem\n        client: erp\n        scopes: [payments:read, payments:write]\n    sign: [Body, Timestamp]\n  sign_responses:\n    key: signer.key\n    certificate: signer.pem\nscopes: [payments:read]\noperations:\n"),
         )
         .replace(
             "  SubmitPayment:\n",
@@ -534,6 +539,121 @@ fn verify_response(dir: &Path, text: &str) -> Result<String, String> {
     } else {
         Err(printed + &String::from_utf8_lossy(&out.stderr))
     }
+}
+
+/// A CRL of the CA (made by `openssl ca` in `dir`) revoking `revoke`.
+fn make_crl(dir: &Path, revoke: &[&str]) {
+    write(
+        dir,
+        "ca.cnf",
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
+    );
+    write(dir, "index.txt", "");
+    write(dir, "crlnumber", "01\n");
+    let run = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .args(args)
+            .args(["-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"])
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "openssl {args:?}");
+    };
+    for who in revoke {
+        run(&["ca", "-revoke", &format!("{who}.pem")]);
+    }
+    run(&["ca", "-gencrl", "-out", "ca.crl"]);
+}
+
+/// With the CA's CRL configured, a certificate it revoked is refused
+/// (`wsse:InvalidSecurityToken`, nothing reaches the API) while one it did
+/// not revoke goes on to the scope check; `wsse verify --crl` says so too;
+/// a CRL from a CA that is not trusted is a configuration error.
+#[test]
+fn revoked_signers_are_refused() {
+    let dir = scratch();
+    make_certs(&dir);
+    make_crl(&dir, &["colleague"]);
+    let (bridge, _demo) = signed_bridge_with(&dir, "    crls: [ca.crl]\n");
+    let url = format!("{}/soap/PaymentService", bridge.url);
+    let status = envelope(&sample("GetPaymentStatus"));
+    let opts = Options::default();
+    // The pinned signer is trusted as it is (and was not revoked anyway).
+    let (code, text) = post(
+        &url,
+        &signer(&dir, "signer")
+            .sign(&status, &opts, now_ms())
+            .unwrap(),
+    );
+    assert_eq!(code, 200, "{text}");
+    let revoked = signer(&dir, "colleague")
+        .sign(&status, &opts, now_ms())
+        .unwrap();
+    let (code, text) = post(&url, &revoked);
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("wsse:InvalidSecurityToken"), "{text}");
+    assert!(
+        !text.contains("revoked"),
+        "the fault says no more than the code: {text}"
+    );
+    let m = http()
+        .get(format!("{}/metrics", bridge.url))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        !m.contains(r#"soapbridge_upstream_requests_total{service="PaymentService",operation="SubmitPayment""#),
+        "{m}"
+    );
+    // The diagnosis, with and without the CRL.
+    let file = write(&dir, "revoked.xml", &revoked);
+    let verify = |crl: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_soapbridge"));
+        cmd.args(["wsse", "verify"])
+            .arg(&file)
+            .arg("--trusted-ca")
+            .arg(dir.join("ca.pem"));
+        if crl {
+            cmd.arg("--crl").arg(dir.join("ca.crl"));
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    assert_eq!(verify(false).0, Some(0), "{}", verify(false).1);
+    let (code, text) = verify(true);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("revoked"), "{text}");
+
+    // A CRL no trusted CA issued.
+    write(
+        &dir,
+        "m.yaml",
+        &format!(
+            "contract: {}/wsdl/bank-payments/payments.wsdl\nupstream:\n  base_url: http://127.0.0.1:9\nsecurity:\n  signature:\n    trusted_ca: [stranger-ca.pem]\n    crls: [ca.crl]\n",
+            root().display()
+        ),
+    );
+    std::fs::remove_file(dir.join("payments.yaml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_soapbridge"))
+        .args(["check", "--mappings", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "security.signature.crls: `ca.crl`: a CRL whose issuer is none of the trusted CAs"
+        ),
+        "{text}"
+    );
 }
 
 /// A request signed by the `xmlsec1` CLI (an independent signer over the

@@ -72,6 +72,7 @@ fn fixture() -> &'static Fixture {
                     client: "fuzz".into(),
                     scopes: Vec::new(),
                 }],
+                crls: None,
             },
             sign: vec![Part::Body, Part::Timestamp],
             allow_sha1: false,

@@ -44,6 +44,10 @@ pub struct TlsConfig {
     pub key: PathBuf,
     /// PEM CA(s) client certificates must chain to: mutual TLS.
     pub client_ca: Option<PathBuf>,
+    /// CRLs (PEM or DER) of the client CAs: with any, a client certificate
+    /// must be covered by a current CRL of its issuer and not be on it.
+    #[serde(default)]
+    pub client_crls: Vec<PathBuf>,
     /// `optional` (the default: a certificate is verified when sent) or
     /// `required` (no handshake without one).
     #[serde(default = "optional", deserialize_with = "client_auth")]
@@ -140,6 +144,9 @@ impl ServerConfig {
             t.certificate = dir.join(&t.certificate);
             t.key = dir.join(&t.key);
             t.client_ca = t.client_ca.as_ref().map(|ca| dir.join(ca));
+            for f in &mut t.client_crls {
+                *f = dir.join(&*f);
+            }
         }
         if let Some(f) = &c.log_format
             && f != "text"

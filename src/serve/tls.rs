@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Extensions;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 
 /// The DER of the client certificate the TLS handshake verified.
 #[derive(Clone)]
@@ -34,12 +34,32 @@ fn certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
+/// The CRLs in a PEM file (`X509 CRL` blocks) or one DER CRL.
+fn crls(file: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if !bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        return Ok(vec![CertificateRevocationListDer::from(bytes)]);
+    }
+    let crls: Vec<CertificateRevocationListDer<'static>> =
+        CertificateRevocationListDer::pem_slice_iter(&bytes)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+    if crls.is_empty() {
+        return Err(format!("{} holds no PEM CRL", file.display()));
+    }
+    Ok(crls)
+}
+
 /// The rustls server configuration for `cert`/`key`, and with `client_ca`
-/// verification of client certificates.
+/// verification of client certificates. With `client_crls`, a client
+/// certificate must also be covered by a current CRL of its issuer and not
+/// be on it (read at start-up: a new CRL needs a restart here, unlike the
+/// XML Signature CRLs, which are re-read when they change).
 pub fn server_config(
     cert: &Path,
     key: &Path,
     client_ca: Option<(&Path, ClientAuth)>,
+    client_crls: &[std::path::PathBuf],
 ) -> Result<rustls::ServerConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = certificates(cert)?;
@@ -48,6 +68,9 @@ pub fn server_config(
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
+    if client_ca.is_none() && !client_crls.is_empty() {
+        return Err("client_crls: give the client_ca they belong to".into());
+    }
     let builder = match client_ca {
         None => builder.with_no_client_auth(),
         Some((ca, mode)) => {
@@ -62,6 +85,15 @@ pub fn server_config(
             let verifier = match mode {
                 ClientAuth::Required => verifier,
                 ClientAuth::Optional => verifier.allow_unauthenticated(),
+            };
+            let verifier = if client_crls.is_empty() {
+                verifier
+            } else {
+                let mut all = Vec::new();
+                for f in client_crls {
+                    all.extend(crls(f)?);
+                }
+                verifier.with_crls(all).enforce_revocation_expiration()
             }
             .build()
             .map_err(|e| format!("client_ca: {e}"))?;

@@ -3,7 +3,9 @@
 //! Identifier, issuer and serial number, SHA-1 thumbprint), and trust: a
 //! certificate is trusted when it is one of the configured signer
 //! certificates, or when it chains (webpki, on ring) to a configured CA
-//! and is within its validity period. Revocation is not checked.
+//! and is within its validity period. With CRLs configured (`crls`), every
+//! certificate in the chain below the CA must also be covered by a current
+//! CRL of its issuer and not be on it.
 
 use base64::Engine;
 use pki_types::{CertificateDer, TrustAnchor, UnixTime};
@@ -175,6 +177,137 @@ pub struct TrustStore {
     pub cas: Vec<Cert>,
     /// Certificates trusted as they are (whether or not a CA issued them).
     pub signers: Vec<Signer>,
+    /// Revocation lists of the CAs; none configured: no revocation check.
+    pub crls: Option<Crls>,
+}
+
+/// Certificate revocation lists (PEM or DER files), re-read when a file
+/// changes: operators replace a CRL in place when it is reissued, and a
+/// revocation must not wait for a restart. A file that cannot be re-read
+/// leaves the lists last read in force (and is logged); when those pass
+/// their `nextUpdate`, CA-issued certificates are refused until a current
+/// CRL arrives: fail closed.
+#[derive(Debug)]
+pub struct Crls {
+    files: Vec<std::path::PathBuf>,
+    state: std::sync::RwLock<CrlState>,
+}
+
+#[derive(Debug)]
+struct CrlState {
+    stamps: Vec<Option<std::time::SystemTime>>,
+    lists: std::sync::Arc<Vec<webpki::CertRevocationList<'static>>>,
+}
+
+fn stamp(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The CRLs in one file, with their issuers' names (raw DER).
+fn read_crls(
+    path: &std::path::Path,
+) -> Result<Vec<(webpki::OwnedCertRevocationList, Vec<u8>, Millis)>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
+    let ders: Vec<Vec<u8>> = if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let mut v = Vec::new();
+        for pem in x509_parser::pem::Pem::iter_from_buffer(&bytes) {
+            let pem = pem.map_err(|_| "is not valid PEM".to_string())?;
+            if pem.label == "X509 CRL" {
+                v.push(pem.contents);
+            }
+        }
+        if v.is_empty() {
+            return Err("holds no `X509 CRL` PEM block".into());
+        }
+        v
+    } else {
+        vec![bytes]
+    };
+    ders.iter()
+        .map(|der| {
+            let (_, parsed) =
+                x509_parser::parse_x509_crl(der).map_err(|e| format!("is not a valid CRL: {e}"))?;
+            let next = parsed
+                .next_update()
+                .map_or(Millis::MAX, |t| t.timestamp().saturating_mul(1000));
+            let issuer = parsed.issuer().as_raw().to_vec();
+            let crl = webpki::OwnedCertRevocationList::from_der(der)
+                .map_err(|e| format!("is not a CRL webpki accepts: {e:?}"))?;
+            Ok((crl, issuer, next))
+        })
+        .collect()
+}
+
+impl Crls {
+    /// Reads the files, each of which must hold CRLs issued by one of
+    /// `cas` and current at `now` (a stale CRL would refuse every
+    /// CA-issued certificate: better said at start-up).
+    pub fn load(files: Vec<std::path::PathBuf>, cas: &[Cert], now: Millis) -> Result<Crls, String> {
+        let subjects: Vec<Vec<u8>> = cas
+            .iter()
+            .filter_map(|c| {
+                x509_parser::parse_x509_certificate(&c.der)
+                    .ok()
+                    .map(|(_, x)| x.subject().as_raw().to_vec())
+            })
+            .collect();
+        let mut lists = Vec::new();
+        for f in &files {
+            let name = f
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            for (crl, issuer, next) in read_crls(f).map_err(|e| format!("`{name}` {e}"))? {
+                if !subjects.contains(&issuer) {
+                    return Err(format!(
+                        "`{name}`: a CRL whose issuer is none of the trusted CAs"
+                    ));
+                }
+                if next < now {
+                    return Err(format!("`{name}`: a CRL past its nextUpdate (reissue it)"));
+                }
+                lists.push(crl.into());
+            }
+        }
+        Ok(Crls {
+            state: std::sync::RwLock::new(CrlState {
+                stamps: files.iter().map(|f| stamp(f)).collect(),
+                lists: std::sync::Arc::new(lists),
+            }),
+            files,
+        })
+    }
+
+    /// The lists in force, re-read first if a file changed.
+    fn current(&self) -> std::sync::Arc<Vec<webpki::CertRevocationList<'static>>> {
+        let stamps: Vec<_> = self.files.iter().map(|f| stamp(f)).collect();
+        {
+            let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+            if state.stamps == stamps {
+                return state.lists.clone();
+            }
+        }
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        let mut lists = Vec::new();
+        for f in &self.files {
+            match read_crls(f) {
+                Ok(v) => lists.extend(v.into_iter().map(|(crl, ..)| crl.into())),
+                Err(e) => {
+                    tracing::error!(
+                        file = %f.display(),
+                        error = %e,
+                        "a changed CRL file cannot be read; the CRLs read before stay in force"
+                    );
+                    // Not retried on every request: only when it changes again.
+                    state.stamps = stamps;
+                    return state.lists.clone();
+                }
+            }
+        }
+        tracing::info!(crls = lists.len(), "CRLs re-read");
+        state.stamps = stamps;
+        state.lists = std::sync::Arc::new(lists);
+        state.lists.clone()
+    }
 }
 
 /// A configured signer certificate and who it stands for.
@@ -192,6 +325,8 @@ pub enum TrustError {
     Expired(String),
     #[error("the certificate `{0}` does not chain to a configured CA: {1}")]
     Untrusted(String, String),
+    #[error("the certificate `{0}` is revoked, or its revocation status is unknown: {1}")]
+    Revoked(String, String),
 }
 
 /// Any extended key usage is accepted: WS-Security signing certificates
@@ -242,17 +377,44 @@ impl TrustStore {
         let ee = webpki::EndEntityCert::try_from(&der)
             .map_err(|e| TrustError::Untrusted(cert.subject.clone(), e.to_string()))?;
         let secs = u64::try_from(now / 1000).unwrap_or_default();
+        let lists = self.crls.as_ref().map(Crls::current);
+        let refs: Vec<&webpki::CertRevocationList<'_>> =
+            lists.iter().flat_map(|l| l.iter()).collect();
+        // Every certificate below the CA must be covered by a current CRL
+        // of its issuer: unknown status and a CRL past nextUpdate refuse.
+        let revocation = match (&self.crls, webpki::RevocationOptionsBuilder::new(&refs)) {
+            (None, _) => None,
+            (Some(_), Ok(b)) => Some(
+                b.with_depth(webpki::RevocationCheckDepth::Chain)
+                    .with_status_policy(webpki::UnknownStatusPolicy::Deny)
+                    .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                    .build(),
+            ),
+            (Some(_), Err(_)) => {
+                return Err(TrustError::Revoked(
+                    cert.subject.clone(),
+                    "no CRL could be read".into(),
+                ));
+            }
+        };
         ee.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
             &anchors,
             &intermediates,
             UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs)),
             AnyEku,
-            None,
+            revocation,
             None,
         )
         .map(|_| ())
-        .map_err(|e| TrustError::Untrusted(cert.subject.clone(), e.to_string()))
+        .map_err(|e| match e {
+            webpki::Error::CertRevoked
+            | webpki::Error::UnknownRevocationStatus
+            | webpki::Error::CrlExpired { .. } => {
+                TrustError::Revoked(cert.subject.clone(), e.to_string())
+            }
+            _ => TrustError::Untrusted(cert.subject.clone(), e.to_string()),
+        })
     }
 
     /// The configured certificate a key identifier names.

@@ -1049,6 +1049,7 @@ impl SignaturePolicy {
         self.trust.check(&cert, now).map_err(|e| match e {
             certs::TrustError::Expired(_) => refuse(Code::InvalidSecurityToken, e.to_string()),
             certs::TrustError::Untrusted(..) => refuse(Code::InvalidSecurityToken, e.to_string()),
+            certs::TrustError::Revoked(..) => refuse(Code::InvalidSecurityToken, e.to_string()),
         })?;
         Ok((cert, how))
     }

@@ -103,6 +103,7 @@ impl Signer {
                     client: "self".into(),
                     scopes: Vec::new(),
                 }],
+                crls: None,
             },
             sign: vec![super::Part::Body],
             allow_sha1: false,

@@ -86,6 +86,24 @@ fn make(dir: &Path) {
             "leaf.ext",
         ]);
     }
+    // CRLs of `ca`: one revoking nothing, one revoking `signer`, and one
+    // valid for an hour only (the `openssl ca` database is scratch).
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
+    let ca = ["-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"];
+    run(&[&["ca", "-gencrl", "-out", "crl-empty.pem"][..], &ca].concat());
+    run(&[
+        &["ca", "-gencrl", "-crlhours", "1", "-out", "crl-1h.pem"][..],
+        &ca,
+    ]
+    .concat());
+    run(&[&["ca", "-revoke", "signer.pem"][..], &ca].concat());
+    run(&[&["ca", "-gencrl", "-out", "crl-revoked.pem"][..], &ca].concat());
 }
 
 fn cert(name: &str) -> Cert {
@@ -111,6 +129,7 @@ fn policy(cas: &[&str], signers: &[&str]) -> SignaturePolicy {
                     scopes: vec!["orders:write".into()],
                 })
                 .collect(),
+            crls: None,
         },
         sign: vec![Part::Body, Part::Timestamp],
         allow_sha1: false,
@@ -386,4 +405,109 @@ fn library_errors_are_logged_not_printed() {
     );
     // No C source positions: they tell an operator nothing.
     assert!(!log.contains(".c:"), "{log}");
+}
+
+fn with_crls(
+    mut p: SignaturePolicy,
+    files: &[&str],
+    now: time::Millis,
+) -> Result<SignaturePolicy, String> {
+    let files = files.iter().map(|f| certs().join(f)).collect();
+    p.trust.crls = Some(super::certs::Crls::load(files, &p.trust.cas, now)?);
+    Ok(p)
+}
+
+#[test]
+fn revoked_certificates_are_refused_with_crls() {
+    // (The certificates are made first: they are valid from when they are.)
+    let rsa = signed("signer", KeyRef::Bst);
+    let ec = signed("ec", KeyRef::Bst);
+    let now = time::now();
+    // A current CRL that revokes nothing: both pass.
+    let p = with_crls(policy(&["ca"], &[]), &["crl-empty.pem"], now).unwrap();
+    let r = p.verify(&rsa, now);
+    assert!(matches!(r, Ok(Some(_))), "{r:?}");
+    assert!(matches!(p.verify(&ec, now), Ok(Some(_))));
+    // `signer` revoked: refused as an invalid token, `ec` still passes.
+    let p = with_crls(policy(&["ca"], &[]), &["crl-revoked.pem"], now).unwrap();
+    let e = p.verify(&rsa, now).unwrap_err();
+    assert_eq!(e.code, Code::InvalidSecurityToken);
+    assert!(e.why.contains("revoked"), "{}", e.why);
+    assert!(matches!(p.verify(&ec, now), Ok(Some(_))));
+    // A configured signer certificate is trusted as it is: CRLs are about
+    // what CAs issued (remove a pinned certificate from the config).
+    let p = with_crls(policy(&["ca"], &["signer"]), &["crl-revoked.pem"], now).unwrap();
+    assert!(matches!(p.verify(&rsa, now), Ok(Some(_))));
+    // Past the CRL's nextUpdate nothing CA-issued passes (fail closed);
+    // checked two hours on, within the certificates' two days.
+    let p = with_crls(policy(&["ca"], &[]), &["crl-1h.pem"], now).unwrap();
+    let later = now + 2 * 3600 * 1000;
+    let ec_later = signer("ec")
+        .sign(&request(), &Options::default(), later)
+        .unwrap();
+    assert!(matches!(p.verify(&ec, now), Ok(Some(_))));
+    let e = p.verify(&ec_later, later).unwrap_err();
+    assert_eq!(e.code, Code::InvalidSecurityToken, "{}", e.why);
+    // A stale CRL, or one no trusted CA issued, is a configuration error.
+    assert!(
+        with_crls(policy(&["ca"], &[]), &["crl-1h.pem"], later)
+            .unwrap_err()
+            .contains("nextUpdate")
+    );
+    assert!(
+        with_crls(policy(&["stranger-ca"], &[]), &["crl-empty.pem"], now)
+            .unwrap_err()
+            .contains("none of the trusted CAs")
+    );
+    assert!(
+        with_crls(policy(&["ca"], &[]), &["ca.pem"], now)
+            .unwrap_err()
+            .contains("no `X509 CRL`")
+    );
+}
+
+/// A CRL replaced in place takes effect on the next message, no restart.
+#[test]
+fn a_replaced_crl_file_is_re_read() {
+    let rsa = signed("signer", KeyRef::Bst);
+    let now = time::now();
+    let dir = std::env::temp_dir().join(format!("sb-crl-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ca.crl");
+    std::fs::copy(certs().join("crl-empty.pem"), &file).unwrap();
+    let mut p = policy(&["ca"], &[]);
+    p.trust.crls = Some(super::certs::Crls::load(vec![file.clone()], &p.trust.cas, now).unwrap());
+    assert!(matches!(p.verify(&rsa, now), Ok(Some(_))));
+    let set_time = |secs: u64| {
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    };
+    // DER this time: both encodings are read.
+    let pem = std::fs::read(certs().join("crl-revoked.pem")).unwrap();
+    let der = x509_parser::pem::Pem::iter_from_buffer(&pem)
+        .next()
+        .unwrap()
+        .unwrap()
+        .contents;
+    std::fs::write(&file, der).unwrap();
+    set_time(1_000_000);
+    assert_eq!(
+        p.verify(&rsa, now).unwrap_err().code,
+        Code::InvalidSecurityToken
+    );
+    // An unreadable replacement leaves the last good lists in force.
+    std::fs::write(&file, b"not a CRL").unwrap();
+    set_time(2_000_000);
+    assert_eq!(
+        p.verify(&rsa, now).unwrap_err().code,
+        Code::InvalidSecurityToken
+    );
+    std::fs::copy(certs().join("crl-empty.pem"), &file).unwrap();
+    set_time(3_000_000);
+    assert!(matches!(p.verify(&rsa, now), Ok(Some(_))));
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -275,3 +275,32 @@ fn https_with_client_certificates_as_identities() {
         .send();
     assert!(plain.map(|r| r.status() != 200).unwrap_or(true));
 }
+
+/// `tls.client_crls` are checked before the listener starts: a CRL no
+/// `client_ca` issued stops `serve` with a message naming the setting.
+#[test]
+fn client_crls_from_another_ca_stop_serve() {
+    let dir = scratch();
+    certificates(&dir);
+    write(
+        &dir,
+        "server.yaml",
+        "tls:\n  certificate: server.pem\n  key: server.key\n  client_ca: other-ca.pem\n  client_crls: [ca.crl]\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_soapbridge"))
+        .args(["serve", "--config"])
+        .arg(dir.join("server.yaml"))
+        .arg("--mappings")
+        .arg(root().join("mappings"))
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+        .env("SOAPBRIDGE_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("client_crls: `ca.crl`: a CRL whose issuer is none of the trusted CAs"),
+        "{text}"
+    );
+}

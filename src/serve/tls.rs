@@ -9,6 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use actix_web::dev::Extensions;
+
+use crate::wsse::signature::certs::{Cert, Crls, is_anchor};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 
@@ -32,22 +34,6 @@ fn certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
         return Err(format!("{} holds no PEM certificate", file.display()));
     }
     Ok(certs)
-}
-
-/// The CRLs in a PEM file (`X509 CRL` blocks) or one DER CRL.
-fn crls(file: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    if !bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        return Ok(vec![CertificateRevocationListDer::from(bytes)]);
-    }
-    let crls: Vec<CertificateRevocationListDer<'static>> =
-        CertificateRevocationListDer::pem_slice_iter(&bytes)
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{}: {e}", file.display()))?;
-    if crls.is_empty() {
-        return Err(format!("{} holds no PEM CRL", file.display()));
-    }
-    Ok(crls)
 }
 
 /// The rustls server configuration for `cert`/`key`, and with `client_ca`
@@ -74,9 +60,27 @@ pub fn server_config(
     let builder = match client_ca {
         None => builder.with_no_client_auth(),
         Some((ca, mode)) => {
+            let cas = certificates(ca)?;
+            // With CRLs, checked as the XML Signature CRLs are (issuer,
+            // nextUpdate, the newest per CA), and a CA another one in
+            // `client_ca` issued is an intermediate, not a root: its own
+            // revocation is checked too (clients send it in their chain).
+            let parsed: Vec<Cert> = cas
+                .iter()
+                .map(|c| Cert::from_der(c.as_ref()).map_err(|e| format!("{}: {e}", ca.display())))
+                .collect::<Result<_, _>>()?;
+            let crls = if client_crls.is_empty() {
+                None
+            } else {
+                let loaded = Crls::load(client_crls.to_vec(), &parsed, crate::wsse::time::now())
+                    .map_err(|e| format!("client_crls: {e}"))?;
+                Some(loaded.ders())
+            };
             let mut roots = rustls::RootCertStore::empty();
-            for c in certificates(ca)? {
-                roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+            for (c, p) in cas.into_iter().zip(&parsed) {
+                if crls.is_none() || is_anchor(p, &parsed) {
+                    roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+                }
             }
             let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
                 Arc::new(roots),
@@ -86,14 +90,11 @@ pub fn server_config(
                 ClientAuth::Required => verifier,
                 ClientAuth::Optional => verifier.allow_unauthenticated(),
             };
-            let verifier = if client_crls.is_empty() {
-                verifier
-            } else {
-                let mut all = Vec::new();
-                for f in client_crls {
-                    all.extend(crls(f)?);
-                }
-                verifier.with_crls(all).enforce_revocation_expiration()
+            let verifier = match crls {
+                None => verifier,
+                Some(ders) => verifier
+                    .with_crls(ders.into_iter().map(CertificateRevocationListDer::from))
+                    .enforce_revocation_expiration(),
             }
             .build()
             .map_err(|e| format!("client_ca: {e}"))?;

@@ -21,6 +21,9 @@ pub struct Cert {
     pub subject: String,
     /// The issuer's name, as x509-parser writes it.
     pub issuer: String,
+    /// Subject and issuer names as DER (for matching CAs and CRLs).
+    pub subject_raw: Vec<u8>,
+    pub issuer_raw: Vec<u8>,
     /// Issuer attributes, normalized for comparison with `ds:X509IssuerName`.
     issuer_key: Vec<String>,
     /// Serial number in decimal (as `ds:X509SerialNumber` writes it).
@@ -84,6 +87,8 @@ impl Cert {
             der: der.to_vec(),
             subject: x.subject().to_string(),
             issuer: x.issuer().to_string(),
+            subject_raw: x.subject().as_raw().to_vec(),
+            issuer_raw: x.issuer().as_raw().to_vec(),
             issuer_key: name_key(&x.issuer().to_string()),
             serial: x.tbs_certificate.serial.to_string(),
             ski,
@@ -182,42 +187,99 @@ pub struct TrustStore {
 }
 
 /// Certificate revocation lists (PEM or DER files), re-read when a file
-/// changes: operators replace a CRL in place when it is reissued, and a
-/// revocation must not wait for a restart. A file that cannot be re-read
-/// leaves the lists last read in force (and is logged); when those pass
-/// their `nextUpdate`, CA-issued certificates are refused until a current
-/// CRL arrives: fail closed.
+/// changes: operators replace a CRL when the CA reissues it, and a
+/// revocation must not wait for a restart.
+///
+/// Each file keeps its own last good lists: a replacement that cannot be
+/// read, is from a CA not trusted, or is already past its `nextUpdate` is
+/// logged and leaves that file's previous lists in force (retried every
+/// few seconds, and whenever the file changes again), while the other
+/// files still update. When the lists in force pass their `nextUpdate`,
+/// CA-issued certificates are refused until a current CRL arrives: fail
+/// closed. Of several CRLs from one CA, only the newest (highest
+/// `cRLNumber`, then latest `thisUpdate`) counts: webpki consults the
+/// first CRL of an issuer it finds, and an older one still before its
+/// `nextUpdate` would hide later revocations.
 #[derive(Debug)]
 pub struct Crls {
     files: Vec<std::path::PathBuf>,
+    /// Raw subject names of the CAs a CRL may come from.
+    issuers: Vec<Vec<u8>>,
     state: std::sync::RwLock<CrlState>,
+}
+
+/// One CRL as read, with what choosing among CRLs needs.
+#[derive(Debug)]
+pub struct CrlEntry {
+    crl: webpki::CertRevocationList<'static>,
+    der: Vec<u8>,
+    issuer: Vec<u8>,
+    /// `cRLNumber`, big-endian without leading zeros (empty: none).
+    number: Vec<u8>,
+    this_update: Millis,
+}
+
+/// What identifies one version of a file: a replacement written in place
+/// within one mtime tick still changes its size, inode or ctime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<std::time::SystemTime>,
+    ctime: (i64, i64),
+    inode: u64,
+    len: u64,
+}
+
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        modified: m.modified().ok(),
+        ctime: (m.ctime(), m.ctime_nsec()),
+        inode: m.ino(),
+        len: m.len(),
+    })
+}
+
+#[derive(Debug)]
+struct FileState {
+    /// The version last tried (read or failed).
+    stamp: Option<Stamp>,
+    /// The lists last read from it successfully.
+    good: Vec<std::sync::Arc<CrlEntry>>,
+    /// When the last try failed: tried again after [`RETRY`].
+    failed: Option<std::time::Instant>,
 }
 
 #[derive(Debug)]
 struct CrlState {
-    stamps: Vec<Option<std::time::SystemTime>>,
-    lists: std::sync::Arc<Vec<webpki::CertRevocationList<'static>>>,
+    files: Vec<FileState>,
+    /// The newest CRL per issuer over all files: what checks use.
+    lists: std::sync::Arc<Vec<std::sync::Arc<CrlEntry>>>,
 }
 
-fn stamp(path: &std::path::Path) -> Option<std::time::SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
+const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The CRLs in one file, with their issuers' names (raw DER).
+/// The CRLs in one file, each checked: issued by one of `issuers`, and not
+/// past its `nextUpdate` at `now`.
 fn read_crls(
     path: &std::path::Path,
-) -> Result<Vec<(webpki::OwnedCertRevocationList, Vec<u8>, Millis)>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
+    issuers: &[Vec<u8>],
+    now: Millis,
+) -> Result<Vec<std::sync::Arc<CrlEntry>>, String> {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let bytes = std::fs::read(path).map_err(|e| format!("`{name}` cannot be read: {e}"))?;
     let ders: Vec<Vec<u8>> = if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
         let mut v = Vec::new();
         for pem in x509_parser::pem::Pem::iter_from_buffer(&bytes) {
-            let pem = pem.map_err(|_| "is not valid PEM".to_string())?;
+            let pem = pem.map_err(|_| format!("`{name}` is not valid PEM"))?;
             if pem.label == "X509 CRL" {
                 v.push(pem.contents);
             }
         }
         if v.is_empty() {
-            return Err("holds no `X509 CRL` PEM block".into());
+            return Err(format!("`{name}` holds no `X509 CRL` PEM block"));
         }
         v
     } else {
@@ -225,17 +287,49 @@ fn read_crls(
     };
     ders.iter()
         .map(|der| {
-            let (_, parsed) =
-                x509_parser::parse_x509_crl(der).map_err(|e| format!("is not a valid CRL: {e}"))?;
+            let (_, parsed) = x509_parser::parse_x509_crl(der)
+                .map_err(|e| format!("`{name}` is not a valid CRL: {e}"))?;
+            let issuer = parsed.issuer().as_raw().to_vec();
+            if !issuers.contains(&issuer) {
+                return Err(format!(
+                    "`{name}`: a CRL whose issuer is none of the trusted CAs"
+                ));
+            }
             let next = parsed
                 .next_update()
                 .map_or(Millis::MAX, |t| t.timestamp().saturating_mul(1000));
-            let issuer = parsed.issuer().as_raw().to_vec();
+            if next < now {
+                return Err(format!("`{name}`: a CRL past its nextUpdate (reissue it)"));
+            }
+            let number = parsed
+                .crl_number()
+                .map(|n| n.to_bytes_be())
+                .unwrap_or_default();
             let crl = webpki::OwnedCertRevocationList::from_der(der)
-                .map_err(|e| format!("is not a CRL webpki accepts: {e:?}"))?;
-            Ok((crl, issuer, next))
+                .map_err(|e| format!("`{name}` is not a CRL webpki accepts: {e:?}"))?;
+            Ok(std::sync::Arc::new(CrlEntry {
+                crl: crl.into(),
+                der: der.clone(),
+                issuer,
+                number: number.into_iter().skip_while(|b| *b == 0).collect(),
+                this_update: parsed.last_update().timestamp().saturating_mul(1000),
+            }))
         })
         .collect()
+}
+
+/// The newest CRL of each issuer.
+fn newest(files: &[FileState]) -> Vec<std::sync::Arc<CrlEntry>> {
+    let mut best: Vec<std::sync::Arc<CrlEntry>> = Vec::new();
+    for e in files.iter().flat_map(|f| f.good.iter()) {
+        let key = |e: &CrlEntry| (e.number.len(), e.number.clone(), e.this_update);
+        match best.iter_mut().find(|b| b.issuer == e.issuer) {
+            Some(b) if key(e) > key(b) => *b = e.clone(),
+            Some(_) => {}
+            None => best.push(e.clone()),
+        }
+    }
+    best
 }
 
 impl Crls {
@@ -243,71 +337,88 @@ impl Crls {
     /// `cas` and current at `now` (a stale CRL would refuse every
     /// CA-issued certificate: better said at start-up).
     pub fn load(files: Vec<std::path::PathBuf>, cas: &[Cert], now: Millis) -> Result<Crls, String> {
-        let subjects: Vec<Vec<u8>> = cas
-            .iter()
-            .filter_map(|c| {
-                x509_parser::parse_x509_certificate(&c.der)
-                    .ok()
-                    .map(|(_, x)| x.subject().as_raw().to_vec())
-            })
-            .collect();
-        let mut lists = Vec::new();
+        let issuers: Vec<Vec<u8>> = cas.iter().map(|c| c.subject_raw.clone()).collect();
+        let mut states = Vec::new();
         for f in &files {
-            let name = f
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            for (crl, issuer, next) in read_crls(f).map_err(|e| format!("`{name}` {e}"))? {
-                if !subjects.contains(&issuer) {
-                    return Err(format!(
-                        "`{name}`: a CRL whose issuer is none of the trusted CAs"
-                    ));
-                }
-                if next < now {
-                    return Err(format!("`{name}`: a CRL past its nextUpdate (reissue it)"));
-                }
-                lists.push(crl.into());
-            }
+            // The version is taken before reading: a change while reading
+            // is seen as a change next time.
+            let stamp = stamp(f);
+            states.push(FileState {
+                good: read_crls(f, &issuers, now)?,
+                stamp,
+                failed: None,
+            });
         }
         Ok(Crls {
             state: std::sync::RwLock::new(CrlState {
-                stamps: files.iter().map(|f| stamp(f)).collect(),
-                lists: std::sync::Arc::new(lists),
+                lists: std::sync::Arc::new(newest(&states)),
+                files: states,
             }),
+            issuers,
             files,
         })
     }
 
-    /// The lists in force, re-read first if a file changed.
-    fn current(&self) -> std::sync::Arc<Vec<webpki::CertRevocationList<'static>>> {
-        let stamps: Vec<_> = self.files.iter().map(|f| stamp(f)).collect();
+    /// The DER of the CRLs in force (the newest per CA), for TLS stacks
+    /// that take their own copy.
+    pub fn ders(&self) -> Vec<Vec<u8>> {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        state.lists.iter().map(|e| e.der.clone()).collect()
+    }
+
+    /// Whether file `i` is due a (re)read given its version now.
+    fn due(state: &CrlState, i: usize, now_stamp: &Option<Stamp>) -> bool {
+        let f = &state.files[i];
+        f.stamp != *now_stamp || f.failed.is_some_and(|t| t.elapsed() >= RETRY)
+    }
+
+    /// The lists in force, re-reading first the files that changed.
+    fn current(&self, now: Millis) -> std::sync::Arc<Vec<std::sync::Arc<CrlEntry>>> {
+        let stamps: Vec<Option<Stamp>> = self.files.iter().map(|f| stamp(f)).collect();
         {
             let state = self.state.read().unwrap_or_else(|p| p.into_inner());
-            if state.stamps == stamps {
+            if !(0..self.files.len()).any(|i| Self::due(&state, i, &stamps[i])) {
                 return state.lists.clone();
             }
         }
         let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
-        let mut lists = Vec::new();
-        for f in &self.files {
-            match read_crls(f) {
-                Ok(v) => lists.extend(v.into_iter().map(|(crl, ..)| crl.into())),
+        let mut changed = false;
+        for (i, f) in self.files.iter().enumerate() {
+            // Checked again under the lock: another thread may have
+            // re-read it meanwhile.
+            if !Self::due(&state, i, &stamps[i]) {
+                continue;
+            }
+            let file = &mut state.files[i];
+            file.stamp = stamps[i].clone();
+            match read_crls(f, &self.issuers, now) {
+                Ok(good) => {
+                    tracing::info!(file = %f.display(), crls = good.len(), "CRL file re-read");
+                    file.good = good;
+                    file.failed = None;
+                    changed = true;
+                }
                 Err(e) => {
                     tracing::error!(
                         file = %f.display(),
                         error = %e,
-                        "a changed CRL file cannot be read; the CRLs read before stay in force"
+                        "a changed CRL file is not usable; the CRLs read from it before stay in force"
                     );
-                    // Not retried on every request: only when it changes again.
-                    state.stamps = stamps;
-                    return state.lists.clone();
+                    file.failed = Some(std::time::Instant::now());
                 }
             }
         }
-        tracing::info!(crls = lists.len(), "CRLs re-read");
-        state.stamps = stamps;
-        state.lists = std::sync::Arc::new(lists);
+        if changed {
+            state.lists = std::sync::Arc::new(newest(&state.files));
+        }
         state.lists.clone()
     }
+}
+
+/// Whether a configured CA is the top of a chain (self-issued, or issued
+/// by no other configured CA) rather than an intermediate.
+pub fn is_anchor(c: &Cert, cas: &[Cert]) -> bool {
+    c.issuer_raw == c.subject_raw || !cas.iter().any(|o| o.subject_raw == c.issuer_raw)
 }
 
 /// A configured signer certificate and who it stands for.
@@ -359,9 +470,14 @@ impl TrustStore {
                 "no CA is configured and it is not a configured signer".into(),
             ));
         }
+        // Anchors are the top of the configured chains: a CA another
+        // configured CA issued is only an intermediate, so that its own
+        // revocation (the CRL of its issuer) is checked too.
+        let is_anchor = |c: &Cert| is_anchor(c, &self.cas);
         let anchors: Vec<TrustAnchor<'_>> = self
             .cas
             .iter()
+            .filter(|c| is_anchor(c))
             .filter_map(|c| {
                 webpki::anchor_from_trusted_cert(&CertificateDer::from(c.der.as_slice()))
                     .ok()
@@ -371,15 +487,19 @@ impl TrustStore {
         let intermediates: Vec<CertificateDer<'_>> = self
             .cas
             .iter()
+            .filter(|c| !is_anchor(c))
             .map(|c| CertificateDer::from(c.der.as_slice()))
             .collect();
         let der = CertificateDer::from(cert.der.as_slice());
         let ee = webpki::EndEntityCert::try_from(&der)
             .map_err(|e| TrustError::Untrusted(cert.subject.clone(), e.to_string()))?;
         let secs = u64::try_from(now / 1000).unwrap_or_default();
-        let lists = self.crls.as_ref().map(Crls::current);
-        let refs: Vec<&webpki::CertRevocationList<'_>> =
-            lists.iter().flat_map(|l| l.iter()).collect();
+        let lists = self.crls.as_ref().map(|c| c.current(now));
+        let refs: Vec<&webpki::CertRevocationList<'_>> = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|e| &e.crl)
+            .collect();
         // Every certificate below the CA must be covered by a current CRL
         // of its issuer: unknown status and a CRL past nextUpdate refuse.
         let revocation = match (&self.crls, webpki::RevocationOptionsBuilder::new(&refs)) {
@@ -408,9 +528,20 @@ impl TrustStore {
         )
         .map(|_| ())
         .map_err(|e| match e {
+            // A CRL that does not verify (wrong key, not a CRL signer,
+            // unsupported) leaves the status unknown: refused as such.
             webpki::Error::CertRevoked
             | webpki::Error::UnknownRevocationStatus
-            | webpki::Error::CrlExpired { .. } => {
+            | webpki::Error::CrlExpired { .. }
+            | webpki::Error::InvalidCrlSignatureForPublicKey
+            | webpki::Error::IssuerNotCrlSigner
+            | webpki::Error::UnsupportedCrlSignatureAlgorithmContext(_)
+            | webpki::Error::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_)
+            | webpki::Error::UnsupportedCrlVersion
+            | webpki::Error::UnsupportedDeltaCrl
+            | webpki::Error::UnsupportedIndirectCrl
+            | webpki::Error::UnsupportedRevocationReasonsPartitioning
+            | webpki::Error::UnsupportedCrlIssuingDistributionPoint => {
                 TrustError::Revoked(cert.subject.clone(), e.to_string())
             }
             _ => TrustError::Untrusted(cert.subject.clone(), e.to_string()),

@@ -104,6 +104,66 @@ fn make(dir: &Path) {
     .concat());
     run(&[&["ca", "-revoke", "signer.pem"][..], &ca].concat());
     run(&[&["ca", "-gencrl", "-out", "crl-revoked.pem"][..], &ca].concat());
+    // A two-level chain: `inter`, a CA `ca` issued, and `leaf` it issued;
+    // `inter`'s own (empty) CRL, and one of `ca` revoking `inter` too.
+    std::fs::write(
+        dir.join("inter.ext"),
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .unwrap();
+    for (who, issuer, ext) in [("inter", "ca", "inter.ext"), ("leaf", "inter", "leaf.ext")] {
+        let subj = format!("/O=Example/CN=sbtest-{who}");
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{who}.key"),
+            "-out",
+            &format!("{who}.csr"),
+            "-subj",
+            &subj,
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{who}.csr"),
+            "-CA",
+            &format!("{issuer}.pem"),
+            "-CAkey",
+            &format!("{issuer}.key"),
+            "-CAcreateserial",
+            "-out",
+            &format!("{who}.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            ext,
+        ]);
+    }
+    std::fs::write(
+        dir.join("inter.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = inter-index.txt\ncrlnumber = inter-crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("inter-index.txt"), "").unwrap();
+    std::fs::write(dir.join("inter-crlnumber"), "01\n").unwrap();
+    run(&[
+        "ca",
+        "-config",
+        "inter.cnf",
+        "-keyfile",
+        "inter.key",
+        "-cert",
+        "inter.pem",
+        "-gencrl",
+        "-out",
+        "inter-crl.pem",
+    ]);
+    run(&[&["ca", "-revoke", "inter.pem"][..], &ca].concat());
+    run(&[&["ca", "-gencrl", "-out", "crl-revoked-inter.pem"][..], &ca].concat());
 }
 
 fn cert(name: &str) -> Cert {
@@ -509,5 +569,67 @@ fn a_replaced_crl_file_is_re_read() {
     std::fs::copy(certs().join("crl-empty.pem"), &file).unwrap();
     set_time(3_000_000);
     assert!(matches!(p.verify(&rsa, now), Ok(Some(_))));
+    // Two files; one going bad does not stop the other from updating
+    // (its own last good lists stay in force).
+    let second = dir.join("second.crl");
+    std::fs::copy(certs().join("crl-empty.pem"), &second).unwrap();
+    let mut p = policy(&["ca", "inter"], &[]);
+    p.trust.crls = Some(
+        super::certs::Crls::load(vec![file.clone(), second.clone()], &p.trust.cas, now).unwrap(),
+    );
+    assert!(matches!(p.verify(&rsa, now), Ok(Some(_))));
+    std::fs::write(&second, b"garbage").unwrap();
+    std::fs::copy(certs().join("crl-revoked.pem"), &file).unwrap();
+    set_time(4_000_000);
+    assert_eq!(
+        p.verify(&rsa, now).unwrap_err().code,
+        Code::InvalidSecurityToken
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A CA issued by a configured CA is an intermediate, not an anchor: its
+/// own revocation is checked against its issuer's CRL, and without that
+/// CRL its status is unknown (refused).
+#[test]
+fn revoked_intermediates_are_refused() {
+    let leaf = signed("leaf", KeyRef::Bst);
+    let now = time::now();
+    let two = || policy(&["ca", "inter"], &[]);
+    // No CRLs: the chain alone.
+    assert!(matches!(two().verify(&leaf, now), Ok(Some(_))));
+    // Both CAs' CRLs, nothing relevant revoked.
+    let p = with_crls(two(), &["crl-revoked.pem", "inter-crl.pem"], now).unwrap();
+    let r = p.verify(&leaf, now);
+    assert!(matches!(r, Ok(Some(_))), "{r:?}");
+    // The root revoked the intermediate: the leaf falls with it.
+    let p = with_crls(two(), &["crl-revoked-inter.pem", "inter-crl.pem"], now).unwrap();
+    let e = p.verify(&leaf, now).unwrap_err();
+    assert_eq!(e.code, Code::InvalidSecurityToken);
+    assert!(e.why.contains("revoked"), "{}", e.why);
+    // Only the intermediate's CRL: the intermediate's status is unknown.
+    let p = with_crls(two(), &["inter-crl.pem"], now).unwrap();
+    assert_eq!(
+        p.verify(&leaf, now).unwrap_err().code,
+        Code::InvalidSecurityToken
+    );
+}
+
+/// Of two CRLs from the same CA, the newer counts, in whichever order
+/// they are configured (webpki would consult only the first it finds).
+#[test]
+fn the_newest_crl_of_a_ca_counts() {
+    let rsa = signed("signer", KeyRef::Bst);
+    let now = time::now();
+    for files in [
+        ["crl-empty.pem", "crl-revoked.pem"],
+        ["crl-revoked.pem", "crl-empty.pem"],
+    ] {
+        let p = with_crls(policy(&["ca"], &[]), &files, now).unwrap();
+        assert_eq!(
+            p.verify(&rsa, now).unwrap_err().code,
+            Code::InvalidSecurityToken,
+            "{files:?}"
+        );
+    }
 }

@@ -61,8 +61,8 @@ unsafe fn text(p: *const c_char) -> String {
     unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
 }
 
-/// libxmlsec1's error callback. It never unwinds into C: nothing here
-/// panics (lossy conversion, a log macro).
+/// libxmlsec1's error callback. It must not unwind into C: a panic in a
+/// log subscriber or writer is caught here (and the report dropped).
 unsafe extern "C" fn on_xmlsec_error(
     _file: *const c_char,
     _line: c_int,
@@ -82,7 +82,9 @@ unsafe extern "C" fn on_xmlsec_error(
             text(msg),
         )
     };
-    tracing::debug!(target: TARGET, %func, %object, %subject, reason, %msg, "xmlsec");
+    let _ = std::panic::catch_unwind(|| {
+        tracing::debug!(target: TARGET, %func, %object, %subject, reason, %msg, "xmlsec");
+    });
 }
 
 /// libxml2's structured error handler (parser and C14N errors).
@@ -95,7 +97,10 @@ unsafe extern "C" fn on_libxml_error(_: *mut c_void, error: libxml::bindings::xm
         let e = &*error;
         (e.domain, e.code, text(e.message))
     };
-    tracing::debug!(target: TARGET, domain, code, message = %message.trim_end(), "libxml2");
+    // As above: never unwind into C.
+    let _ = std::panic::catch_unwind(|| {
+        tracing::debug!(target: TARGET, domain, code, message = %message.trim_end(), "libxml2");
+    });
 }
 
 /// While alive, libxml2 errors on this thread go to `tracing` instead of

@@ -1,7 +1,9 @@
 //! What WS-Security costs per message: checking a UsernameToken
 //! (PasswordDigest) with a Timestamp, signing an envelope (RSA-2048 and
 //! ECDSA P-256, Body + Timestamp, exc-c14n, SHA-256) and verifying it with
-//! all the wrapping checks, on a ~1 KB SubmitPayment envelope.
+//! all the wrapping checks, on a ~1 KB SubmitPayment envelope; and
+//! verifying a CA-issued signer's message, without and with a 10,000-entry
+//! CRL of the CA.
 //!
 //! ```text
 //! cargo bench --bench wsse
@@ -161,6 +163,111 @@ fn bench(c: &mut Criterion) {
         };
         assert!(verify.verify(&signed, time::now()).unwrap().is_some());
         c.bench_function(&format!("verify_{kind}"), |b| {
+            b.iter(|| black_box(verify.verify(&signed, time::now()).unwrap()))
+        });
+    }
+
+    // A CA-issued RSA signer: the chain check (webpki), then the same with
+    // a CRL of the CA revoking 10,000 other serials (a big bank CA's list).
+    let (_, ca) = keypair(&dir, "ca");
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\n",
+    )
+    .unwrap();
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=bench-leaf",
+        ],
+    );
+    openssl(
+        &dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ],
+    );
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
+    )
+    .unwrap();
+    let index: String = (0..10_000u32)
+        .map(|i| {
+            format!(
+                "R\t300101000000Z\t250101000000Z\t{:08X}\tunknown\t/CN=revoked-{i}\n",
+                0x1000_0000 + i
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("index.txt"), index).unwrap();
+    std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
+    openssl(
+        &dir,
+        &[
+            "ca", "-gencrl", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-out",
+            "big.crl",
+        ],
+    );
+    let big = std::fs::read(dir.join("big.crl")).unwrap();
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&big).unwrap();
+    let (_, list) = x509_parser::parse_x509_crl(&pem.contents).unwrap();
+    assert_eq!(list.iter_revoked_certificates().count(), 10_000);
+    let leaf = Cert::from_pem(&std::fs::read(dir.join("leaf.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    let signer = Signer::new(std::fs::read(dir.join("leaf.key")).unwrap(), leaf).unwrap();
+    let signed = signer.sign(&env, &Options::default(), time::now()).unwrap();
+    for crl in [false, true] {
+        let cas = vec![ca.clone()];
+        let crls = crl.then(|| {
+            soapbridge::wsse::signature::certs::Crls::load(
+                vec![dir.join("big.crl")],
+                &cas,
+                time::now(),
+            )
+            .unwrap()
+        });
+        let verify = SignaturePolicy {
+            required: true,
+            trust: TrustStore {
+                cas,
+                signers: Vec::new(),
+                crls,
+            },
+            sign: vec![Part::Body, Part::Timestamp],
+            allow_sha1: false,
+        };
+        assert!(verify.verify(&signed, time::now()).unwrap().is_some());
+        let name = if crl {
+            "verify_rsa_ca_crl_10k"
+        } else {
+            "verify_rsa_ca"
+        };
+        c.bench_function(name, |b| {
             b.iter(|| black_box(verify.verify(&signed, time::now()).unwrap()))
         });
     }

@@ -97,7 +97,8 @@ fn certificates(dir: &Path) {
             ],
         );
     }
-    // The CA's CRL, revoking `revoked` (`openssl ca` with a scratch database).
+    // The CA's CRLs, before and after revoking `revoked` (`openssl ca` with
+    // a scratch database).
     write(
         dir,
         "ca.cnf",
@@ -106,6 +107,10 @@ fn certificates(dir: &Path) {
     write(dir, "index.txt", "");
     write(dir, "crlnumber", "01\n");
     let ca = ["-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"];
+    openssl(
+        dir,
+        &[&["ca", "-gencrl", "-out", "ca-empty.crl"][..], &ca].concat(),
+    );
     openssl(dir, &[&["ca", "-revoke", "revoked.pem"][..], &ca].concat());
     openssl(
         dir,
@@ -303,4 +308,59 @@ fn client_crls_from_another_ca_stop_serve() {
         text.contains("client_crls: `ca.crl`: a CRL whose issuer is none of the trusted CAs"),
         "{text}"
     );
+}
+
+/// A client CRL replaced while serving takes effect on the next handshake:
+/// no restart.
+#[test]
+fn a_replaced_client_crl_takes_effect_without_a_restart() {
+    let dir = scratch();
+    certificates(&dir);
+    std::fs::copy(dir.join("ca-empty.crl"), dir.join("live.crl")).unwrap();
+    write(
+        &dir,
+        "server.yaml",
+        "tls:\n  certificate: server.pem\n  key: server.key\n  client_ca: ca.pem\n  client_auth: required\n  client_crls: [live.crl]\n",
+    );
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_soapbridge"))
+        .args(["serve", "--config"])
+        .arg(dir.join("server.yaml"))
+        .arg("--mappings")
+        .arg(root().join("mappings"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--demo",
+            "--demo-listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .env("SOAPBRIDGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let _bridge = Bridge {
+        child,
+        url: format!("https://127.0.0.1:{port}"),
+    };
+    let health = |who: &str| {
+        client(&dir, Some(who))
+            .get(format!("https://127.0.0.1:{port}/healthz"))
+            .send()
+            .map(|r| r.status().as_u16())
+    };
+    let started = Instant::now();
+    while health("client").is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(health("revoked").unwrap(), 200, "not revoked yet");
+    // The CA's new CRL, written beside and renamed into place.
+    std::fs::copy(dir.join("ca.crl"), dir.join("live.crl.new")).unwrap();
+    std::fs::rename(dir.join("live.crl.new"), dir.join("live.crl")).unwrap();
+    assert!(health("revoked").is_err(), "revoked: no handshake");
+    assert_eq!(health("client").unwrap(), 200);
 }

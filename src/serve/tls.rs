@@ -13,6 +13,7 @@ use actix_web::dev::Extensions;
 use crate::wsse::signature::certs::{Cert, Crls, is_anchor};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::server::danger::ClientCertVerifier;
 
 /// The DER of the client certificate the TLS handshake verified.
 #[derive(Clone)]
@@ -36,11 +37,130 @@ fn certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
+/// How client certificates are verified: against `roots`, in `mode`, and
+/// with CRLs when `crls` is set.
+#[derive(Debug)]
+struct VerifierSpec {
+    roots: Arc<rustls::RootCertStore>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    mode: ClientAuth,
+}
+
+impl VerifierSpec {
+    fn build(&self, crls: Option<Vec<Vec<u8>>>) -> Result<Arc<dyn ClientCertVerifier>, String> {
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            self.roots.clone(),
+            self.provider.clone(),
+        );
+        let verifier = match self.mode {
+            ClientAuth::Required => verifier,
+            ClientAuth::Optional => verifier.allow_unauthenticated(),
+        };
+        match crls {
+            None => verifier,
+            Some(ders) => verifier
+                .with_crls(ders.into_iter().map(CertificateRevocationListDer::from))
+                .enforce_revocation_expiration(),
+        }
+        .build()
+        .map_err(|e| format!("client_ca: {e}"))
+    }
+}
+
+/// A client certificate verifier whose CRLs follow their files, as the XML
+/// Signature CRLs do ([`Crls`]: re-read when a file changes, each file's
+/// last good lists kept): when the lists in force change, the webpki
+/// verifier is rebuilt for the next handshake. Everything but the
+/// certificate check goes to the verifier built at start-up.
+#[derive(Debug)]
+struct CrlFollowingVerifier {
+    spec: VerifierSpec,
+    crls: Crls,
+    base: Arc<dyn ClientCertVerifier>,
+    /// The lists the current verifier was built with, and it.
+    current: std::sync::RwLock<(CrlLists, Arc<dyn ClientCertVerifier>)>,
+}
+
+type CrlLists = Arc<Vec<Arc<crate::wsse::signature::certs::CrlEntry>>>;
+
+impl CrlFollowingVerifier {
+    fn verifier(&self) -> Arc<dyn ClientCertVerifier> {
+        let lists = self.crls.current(crate::wsse::time::now());
+        {
+            let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+            if Arc::ptr_eq(&current.0, &lists) {
+                return current.1.clone();
+            }
+        }
+        let ders = lists.iter().map(|e| e.der().to_vec()).collect();
+        match self.spec.build(Some(ders)) {
+            Ok(v) => {
+                *self.current.write().unwrap_or_else(|p| p.into_inner()) = (lists, v.clone());
+                v
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "client CRLs changed but cannot be used; the previous ones stay in force");
+                self.current
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .1
+                    .clone()
+            }
+        }
+    }
+}
+
+impl ClientCertVerifier for CrlFollowingVerifier {
+    fn offer_client_auth(&self) -> bool {
+        self.base.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.base.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        self.base.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+        self.verifier()
+            .verify_client_cert(end_entity, intermediates, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.base.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.base.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.base.supported_verify_schemes()
+    }
+}
+
 /// The rustls server configuration for `cert`/`key`, and with `client_ca`
 /// verification of client certificates. With `client_crls`, a client
 /// certificate must also be covered by a current CRL of its issuer and not
-/// be on it (read at start-up: a new CRL needs a restart here, unlike the
-/// XML Signature CRLs, which are re-read when they change).
+/// be on it; the files are checked at start-up as the XML Signature CRLs
+/// are and followed the same way when they change.
 pub fn server_config(
     cert: &Path,
     key: &Path,
@@ -61,10 +181,9 @@ pub fn server_config(
         None => builder.with_no_client_auth(),
         Some((ca, mode)) => {
             let cas = certificates(ca)?;
-            // With CRLs, checked as the XML Signature CRLs are (issuer,
-            // nextUpdate, the newest per CA), and a CA another one in
-            // `client_ca` issued is an intermediate, not a root: its own
-            // revocation is checked too (clients send it in their chain).
+            // With CRLs, a CA another one in `client_ca` issued is an
+            // intermediate, not a root: its own revocation is checked too
+            // (clients send it in their chain).
             let parsed: Vec<Cert> = cas
                 .iter()
                 .map(|c| Cert::from_der(c.as_ref()).map_err(|e| format!("{}: {e}", ca.display())))
@@ -72,9 +191,10 @@ pub fn server_config(
             let crls = if client_crls.is_empty() {
                 None
             } else {
-                let loaded = Crls::load(client_crls.to_vec(), &parsed, crate::wsse::time::now())
-                    .map_err(|e| format!("client_crls: {e}"))?;
-                Some(loaded.ders())
+                Some(
+                    Crls::load(client_crls.to_vec(), &parsed, crate::wsse::time::now())
+                        .map_err(|e| format!("client_crls: {e}"))?,
+                )
             };
             let mut roots = rustls::RootCertStore::empty();
             for (c, p) in cas.into_iter().zip(&parsed) {
@@ -82,22 +202,25 @@ pub fn server_config(
                     roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
                 }
             }
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots),
+            let spec = VerifierSpec {
+                roots: Arc::new(roots),
                 provider,
-            );
-            let verifier = match mode {
-                ClientAuth::Required => verifier,
-                ClientAuth::Optional => verifier.allow_unauthenticated(),
+                mode,
             };
-            let verifier = match crls {
-                None => verifier,
-                Some(ders) => verifier
-                    .with_crls(ders.into_iter().map(CertificateRevocationListDer::from))
-                    .enforce_revocation_expiration(),
-            }
-            .build()
-            .map_err(|e| format!("client_ca: {e}"))?;
+            let verifier: Arc<dyn ClientCertVerifier> = match crls {
+                None => spec.build(None)?,
+                Some(crls) => {
+                    let lists = crls.current(crate::wsse::time::now());
+                    let first =
+                        spec.build(Some(lists.iter().map(|e| e.der().to_vec()).collect()))?;
+                    Arc::new(CrlFollowingVerifier {
+                        base: first.clone(),
+                        current: std::sync::RwLock::new((lists, first)),
+                        spec,
+                        crls,
+                    })
+                }
+            };
             builder.with_client_cert_verifier(verifier)
         }
     };

@@ -219,6 +219,13 @@ pub struct CrlEntry {
     this_update: Millis,
 }
 
+impl CrlEntry {
+    /// The CRL as read (for TLS stacks that take their own copy).
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+}
+
 /// What identifies one version of a file: a replacement written in place
 /// within one mtime tick still changes its size, inode or ctime.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,13 +366,6 @@ impl Crls {
         })
     }
 
-    /// The DER of the CRLs in force (the newest per CA), for TLS stacks
-    /// that take their own copy.
-    pub fn ders(&self) -> Vec<Vec<u8>> {
-        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
-        state.lists.iter().map(|e| e.der.clone()).collect()
-    }
-
     /// Whether file `i` is due a (re)read given its version now.
     fn due(state: &CrlState, i: usize, now_stamp: &Option<Stamp>) -> bool {
         let f = &state.files[i];
@@ -373,7 +373,7 @@ impl Crls {
     }
 
     /// The lists in force, re-reading first the files that changed.
-    fn current(&self, now: Millis) -> std::sync::Arc<Vec<std::sync::Arc<CrlEntry>>> {
+    pub fn current(&self, now: Millis) -> std::sync::Arc<Vec<std::sync::Arc<CrlEntry>>> {
         let stamps: Vec<Option<Stamp>> = self.files.iter().map(|f| stamp(f)).collect();
         {
             let state = self.state.read().unwrap_or_else(|p| p.into_inner());

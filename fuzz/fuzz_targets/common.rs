@@ -71,6 +71,8 @@ pub fn options(pretty: bool) -> Options {
             max_errors: 20,
             ..Limits::default()
         },
+        // Strict (unknown JSON properties refused), as for requests.
+        ..Options::default()
     }
 }
 

@@ -385,6 +385,22 @@ operations:
     );
     let (_, xml) = post(&facade, "text/xml", None, dtd);
     assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
+    // A character XML 1.0 allows nowhere (here in an undescribed header).
+    let (code, xml) = post(
+        &facade,
+        "text/xml",
+        None,
+        soap11(&get).replace(
+            "<soapenv:Body>",
+            "<soapenv:Header><x:note xmlns:x='urn:x'>a\u{1}b</x:note></soapenv:Header><soapenv:Body>",
+        ),
+    );
+    assert_eq!(code, 500);
+    assert!(xml.contains("<faultcode>soap:Client</faultcode>"), "{xml}");
+    assert!(
+        xml.contains("character U+0001 is not allowed in XML 1.0"),
+        "{xml}"
+    );
 
     // mustUnderstand: WS-Addressing is understood, WS-Security not yet.
     let with_header = |h: &str| {

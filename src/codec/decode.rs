@@ -146,10 +146,22 @@ mod tests {
 /// before the translator sees it, so a 1 GB text node would be held whole
 /// before any size check. This reader fails once a run of bytes without `<`
 /// or `>` grows past `limit`, keeping memory near the limit.
+///
+/// It also refuses the characters XML 1.0 allows nowhere in a document (C0
+/// controls but tab, LF and CR; U+FFFE and U+FFFF), which quick-xml lets
+/// through: in undescribed (`$any`) content they would otherwise be copied
+/// into JSON and come back as XML no parser accepts. Each byte is looked at
+/// once, as it first becomes available.
 pub struct MarkupGuard<R: BufRead> {
     inner: R,
     run: usize,
     limit: usize,
+    /// Bytes of the inner buffer already checked for characters.
+    checked: usize,
+    /// Bytes checked before the current buffer (for the error's position).
+    offset: u64,
+    /// The last two bytes checked (U+FFFE/U+FFFF span three).
+    tail: [u8; 2],
 }
 
 impl<R: BufRead> MarkupGuard<R> {
@@ -158,7 +170,29 @@ impl<R: BufRead> MarkupGuard<R> {
             inner,
             run: 0,
             limit,
+            checked: 0,
+            offset: 0,
+            tail: [0; 2],
         }
+    }
+}
+
+/// A character XML 1.0 does not allow, at a byte offset of the input (the
+/// error [`MarkupGuard`] fails with, inside an `io::Error`).
+#[derive(Debug, thiserror::Error)]
+#[error("character U+{code:04X} is not allowed in XML 1.0")]
+pub struct ForbiddenChar {
+    pub code: u32,
+    pub at: u64,
+}
+
+/// The code point a byte completes that XML 1.0 does not allow, if any
+/// (`tail`: the two bytes before it, in UTF-8).
+pub(crate) fn forbidden(tail: [u8; 2], b: u8) -> Option<u32> {
+    match b {
+        0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F => Some(u32::from(b)),
+        0xBE | 0xBF if tail == [0xEF, 0xBF] => Some(0xFF00 | (u32::from(b) + 0x40)),
+        _ => None,
     }
 }
 
@@ -183,10 +217,27 @@ impl<R: BufRead> BufRead for MarkupGuard<R> {
                 ),
             ));
         }
-        self.inner.fill_buf()
+        let buf = self.inner.fill_buf()?;
+        if self.checked < buf.len() {
+            for (i, &b) in buf[self.checked..].iter().enumerate() {
+                if let Some(code) = forbidden(self.tail, b) {
+                    let at = self.offset + (self.checked + i) as u64;
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        ForbiddenChar { code, at },
+                    ));
+                }
+                self.tail = [self.tail[1], b];
+            }
+            self.checked = buf.len();
+        }
+        Ok(buf)
     }
 
     fn consume(&mut self, amt: usize) {
+        let done = amt.min(self.checked);
+        self.checked -= done;
+        self.offset += done as u64;
         if let Ok(buf) = self.inner.fill_buf() {
             let seen = &buf[..amt.min(buf.len())];
             match seen.iter().rposition(|b| *b == b'<' || *b == b'>') {
@@ -222,5 +273,37 @@ mod guard_tests {
             "stopped near the limit, read {}",
             sink.len()
         );
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused_wherever_they_are() {
+        let read = |bytes: &[u8], cap: usize| {
+            let mut sink = Vec::new();
+            MarkupGuard::new(io::BufReader::with_capacity(cap, bytes), 1 << 20)
+                .read_to_end(&mut sink)
+                .map(|_| sink)
+        };
+        // Tab, LF, CR, DEL, C1 controls and U+FFFD are XML 1.0 characters.
+        let fine = "<a x=\"\t\">\r\n\u{7f}\u{85}\u{fffd}</a>".as_bytes();
+        assert_eq!(read(fine, 3).unwrap(), fine);
+        for (text, code, at) in [
+            ("<a>x\u{0}</a>", "U+0000", 4),
+            ("<a b=\"\u{1}\"/>", "U+0001", 6),
+            ("<!--\u{1f}--><a/>", "U+001F", 4),
+            ("<a>\u{ffff}</a>", "U+FFFF", 5),
+            ("<a>\u{fffe}</a>", "U+FFFE", 5),
+        ] {
+            // Buffers of 1 and 2 bytes split U+FFFF's three bytes.
+            for cap in [1, 2, 4096] {
+                let err = read(text.as_bytes(), cap).unwrap_err();
+                let f = err
+                    .get_ref()
+                    .unwrap()
+                    .downcast_ref::<ForbiddenChar>()
+                    .unwrap();
+                assert!(f.to_string().contains(code), "{text:?} / {cap}: {f}");
+                assert_eq!(f.at, at, "{text:?} / {cap}");
+            }
+        }
     }
 }

@@ -133,6 +133,16 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                     // The input guard: one text run, comment or tag too long.
                     return Err(TranslateError::Limit(io.to_string()));
                 }
+                Err(quick_xml::Error::Io(ref io))
+                    if let Some(f) = io
+                        .get_ref()
+                        .and_then(|e| e.downcast_ref::<super::decode::ForbiddenChar>()) =>
+                {
+                    return Err(TranslateError::Xml {
+                        offset: f.at,
+                        detail: f.to_string(),
+                    });
+                }
                 Err(e) => {
                     let err = TranslateError::Xml {
                         offset: self.xml.error_position(),

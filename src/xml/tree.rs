@@ -67,6 +67,8 @@ pub enum XmlErrorKind {
     NoRoot,
     #[error("content after the root element")]
     TrailingContent,
+    #[error("character U+{0:04X} is not allowed in XML 1.0")]
+    Char(u32),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -186,6 +188,22 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Element, XmlError> {
             pos: Pos { line: 1, col: 1 },
             kind: XmlErrorKind::TooLarge(limits.max_bytes),
         });
+    }
+    // Characters XML 1.0 allows nowhere (quick-xml lets them through).
+    let mut tail = [0u8; 2];
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if let Some(c) = crate::codec::decode::forbidden(tail, b) {
+            let mut cursor = Cursor {
+                text,
+                offset: 0,
+                pos: Pos { line: 1, col: 1 },
+            };
+            return Err(XmlError {
+                pos: cursor.at(i),
+                kind: XmlErrorKind::Char(c),
+            });
+        }
+        tail = [tail[1], b];
     }
     Parser::new(text, limits).run()
 }
@@ -564,5 +582,15 @@ mod tests {
         ] {
             assert!(p(bad).is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused_with_their_position() {
+        let e = parse("<a>\n<b>x\u{0}</b></a>", &Limits::default()).unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::Char(0));
+        assert_eq!(e.pos, Pos { line: 2, col: 5 });
+        let e = parse("<a b='\u{ffff}'/>", &Limits::default()).unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::Char(0xFFFF));
+        assert!(parse("<a>\t\r\n\u{85}\u{fffd}</a>", &Limits::default()).is_ok());
     }
 }

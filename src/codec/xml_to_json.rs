@@ -236,12 +236,16 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 .map_err(|err| self.xml_error(err.to_string()))?
                 .into_owned();
             let key = a.key.0;
+            // Declarations in the form the resolver gives element and
+            // attribute names (unescaped, not whitespace-normalized), so a
+            // URI written with a line break compares equal to itself when
+            // undescribed content is written out again.
             if key == "xmlns" {
-                declared.push((String::new(), value));
+                declared.push((String::new(), namespace_uri(&a.value)));
                 continue;
             }
             if let Some(p) = key.strip_prefix("xmlns:") {
-                declared.push((p.to_string(), value));
+                declared.push((p.to_string(), namespace_uri(&a.value)));
                 continue;
             }
             let (r, l) = self.xml.resolver().resolve_attribute(a.key);

@@ -55,6 +55,8 @@ pub enum XmlErrorKind {
     UnboundPrefix(String),
     #[error("duplicate attribute `{0}`")]
     DuplicateAttribute(String),
+    #[error("an attribute is written twice on the element `{0}`")]
+    RepeatedAttribute(String),
     #[error("nesting deeper than {0} levels")]
     TooDeep(usize),
     #[error("more than {0} elements")]
@@ -389,7 +391,7 @@ impl<'a> Parser<'a> {
                 pos,
                 kind: match &err {
                     quick_xml::events::attributes::AttrError::Duplicated(_, _) => {
-                        XmlErrorKind::DuplicateAttribute(e.name().as_ref().to_string())
+                        XmlErrorKind::RepeatedAttribute(e.name().as_ref().to_string())
                     }
                     _ => XmlErrorKind::Syntax(err.to_string()),
                 },

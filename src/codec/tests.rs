@@ -415,6 +415,23 @@ fn wildcards_type_known_elements_and_keep_unknown_xml() {
         )),
         "U+0000",
     );
+    // Also when written as character references.
+    for (doc, code) in [
+        (
+            "<E xmlns=\"urn:t\"><x:e xmlns:x=\"urn:&#x1;\"/></E>",
+            "U+0001",
+        ),
+        (
+            "<E xmlns=\"urn:t\"><x:e xmlns:x=\"urn:x\" a=\"&#2;\"/></E>",
+            "U+0002",
+        ),
+        (
+            "<E xmlns=\"urn:t\"><x:e xmlns:x=\"urn:x\">&#xFFFF;</x:e></E>",
+            "U+FFFF",
+        ),
+    ] {
+        has(&errors(to_json(&c, "E", doc)), code);
+    }
 }
 
 #[test]

@@ -166,7 +166,15 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 Event::CData(t) => Some(Ev::Text(t.xml10_content().into_owned())),
                 Event::GeneralRef(r) => {
                     let resolved = if r.is_char_ref() {
-                        r.resolve_char_ref().ok().flatten().map(String::from)
+                        let c = r.resolve_char_ref().ok().flatten();
+                        if let Some(code) =
+                            c.and_then(|c| crate::xml::forbidden_char(c.encode_utf8(&mut [0; 4])))
+                        {
+                            return Err(self.xml_error(format!(
+                                "character U+{code:04X} is not allowed in XML 1.0"
+                            )));
+                        }
+                        c.map(String::from)
                     } else {
                         quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
                             .map(String::from)
@@ -235,6 +243,12 @@ impl<'c, R: BufRead, W: Write> XmlToJson<'c, R, W> {
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| self.xml_error(err.to_string()))?
                 .into_owned();
+            // A character reference may stand for a character XML forbids.
+            if let Some(code) = crate::xml::forbidden_char(&value) {
+                return Err(
+                    self.xml_error(format!("character U+{code:04X} is not allowed in XML 1.0"))
+                );
+            }
             let key = a.key.0;
             // Declarations in the form the resolver gives element and
             // attribute names (unescaped, not whitespace-normalized), so a

@@ -10,3 +10,14 @@ pub mod escape;
 pub mod tree;
 
 pub use tree::{Element, Limits, Pos, XmlError, XmlErrorKind, parse};
+
+/// The first character of `s` XML 1.0 allows nowhere, as a code point:
+/// for text and attribute values after character references are resolved
+/// (`&#x1;` stands for a character the document could not contain).
+pub fn forbidden_char(s: &str) -> Option<u32> {
+    s.chars()
+        .find(|&c| {
+            matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+        })
+        .map(u32::from)
+}

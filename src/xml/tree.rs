@@ -304,7 +304,13 @@ impl<'a> Parser<'a> {
                 }
                 Event::GeneralRef(r) => {
                     let resolved = if r.is_char_ref() {
-                        r.resolve_char_ref().ok().flatten().map(String::from)
+                        let c = r.resolve_char_ref().ok().flatten();
+                        if let Some(code) =
+                            c.and_then(|c| super::forbidden_char(c.encode_utf8(&mut [0; 4])))
+                        {
+                            return Err(self.err(start, XmlErrorKind::Char(code)));
+                        }
+                        c.map(String::from)
                     } else {
                         quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
                             .map(String::from)
@@ -415,6 +421,13 @@ impl<'a> Parser<'a> {
                     },
                 })?
                 .into_owned();
+            // A character reference may stand for a character XML forbids.
+            if let Some(code) = super::forbidden_char(&value) {
+                return Err(XmlError {
+                    pos,
+                    kind: XmlErrorKind::Char(code),
+                });
+            }
             if key == "xmlns" {
                 declared.push((String::new(), value));
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
@@ -594,5 +607,15 @@ mod tests {
         let e = parse("<a b='\u{ffff}'/>", &Limits::default()).unwrap_err();
         assert_eq!(e.kind, XmlErrorKind::Char(0xFFFF));
         assert!(parse("<a>\t\r\n\u{85}\u{fffd}</a>", &Limits::default()).is_ok());
+        // Written as character references, in text and in attributes.
+        for doc in [
+            "<a>x&#1;</a>",
+            "<a b='&#x1F;'/>",
+            "<a xmlns:p='urn:&#xFFFE;'/>",
+        ] {
+            let e = parse(doc, &Limits::default()).unwrap_err();
+            assert!(matches!(e.kind, XmlErrorKind::Char(_)), "{doc}: {e:?}");
+        }
+        assert!(parse("<a b='&#9;&#xA;'>&#xD;&#x85;</a>", &Limits::default()).is_ok());
     }
 }

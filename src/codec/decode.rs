@@ -188,7 +188,7 @@ pub struct ForbiddenChar {
 
 /// The code point a byte completes that XML 1.0 does not allow, if any
 /// (`tail`: the two bytes before it, in UTF-8).
-pub(crate) fn forbidden(tail: [u8; 2], b: u8) -> Option<u32> {
+fn forbidden(tail: [u8; 2], b: u8) -> Option<u32> {
     match b {
         0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F => Some(u32::from(b)),
         0xBE | 0xBF if tail == [0xEF, 0xBF] => Some(0xFF00 | (u32::from(b) + 0x40)),

@@ -891,10 +891,6 @@ pub fn compare_decimal(a: &str, b: &str) -> Option<Ordering> {
 
 // ---------------------------------------------------------------- text and names
 
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
 fn is_name_start(c: char) -> bool {
     matches!(c,
         ':' | 'A'..='Z' | '_' | 'a'..='z'
@@ -1050,7 +1046,7 @@ fn base64_octets(s: &str) -> Result<u64, String> {
 
 /// Validates a normalized value of a string-like built-in (JSON kind string).
 fn validate_text(builtin: Builtin, s: &str) -> Result<(), ScalarError> {
-    if let Some(c) = s.chars().find(|&c| !is_xml_char(c)) {
+    if let Some(c) = s.chars().find(|&c| !crate::xml::is_xml_char(c)) {
         return Err(invalid(
             builtin,
             s,

@@ -9,9 +9,7 @@
 /// replaced by U+FFFD, for text that did not come from a parsed document
 /// (an upstream's error message, say).
 pub fn xml_chars(t: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| {
-        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
-    };
+    let bad = |c: char| !super::is_xml_char(c);
     if t.chars().any(bad) {
         t.chars()
             .map(|c| if bad(c) { '\u{FFFD}' } else { c })

@@ -192,20 +192,16 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Element, XmlError> {
         });
     }
     // Characters XML 1.0 allows nowhere (quick-xml lets them through).
-    let mut tail = [0u8; 2];
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if let Some(c) = crate::codec::decode::forbidden(tail, b) {
-            let mut cursor = Cursor {
-                text,
-                offset: 0,
-                pos: Pos { line: 1, col: 1 },
-            };
-            return Err(XmlError {
-                pos: cursor.at(i),
-                kind: XmlErrorKind::Char(c),
-            });
-        }
-        tail = [tail[1], b];
+    if let Some((i, c)) = text.char_indices().find(|&(_, c)| !super::is_xml_char(c)) {
+        let mut cursor = Cursor {
+            text,
+            offset: 0,
+            pos: Pos { line: 1, col: 1 },
+        };
+        return Err(XmlError {
+            pos: cursor.at(i),
+            kind: XmlErrorKind::Char(u32::from(c)),
+        });
     }
     Parser::new(text, limits).run()
 }

@@ -47,7 +47,7 @@ struct VerifierSpec {
 }
 
 impl VerifierSpec {
-    fn build(&self, crls: Option<Vec<Vec<u8>>>) -> Result<Arc<dyn ClientCertVerifier>, String> {
+    fn build(&self, crls: Option<&CrlLists>) -> Result<Arc<dyn ClientCertVerifier>, String> {
         let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
             self.roots.clone(),
             self.provider.clone(),
@@ -58,8 +58,12 @@ impl VerifierSpec {
         };
         match crls {
             None => verifier,
-            Some(ders) => verifier
-                .with_crls(ders.into_iter().map(CertificateRevocationListDer::from))
+            Some(lists) => verifier
+                .with_crls(
+                    lists
+                        .iter()
+                        .map(|e| CertificateRevocationListDer::from(e.der().to_vec())),
+                )
                 .enforce_revocation_expiration(),
         }
         .build()
@@ -92,8 +96,7 @@ impl CrlFollowingVerifier {
                 return current.1.clone();
             }
         }
-        let ders = lists.iter().map(|e| e.der().to_vec()).collect();
-        match self.spec.build(Some(ders)) {
+        match self.spec.build(Some(&lists)) {
             Ok(v) => {
                 *self.current.write().unwrap_or_else(|p| p.into_inner()) = (lists, v.clone());
                 v
@@ -211,8 +214,7 @@ pub fn server_config(
                 None => spec.build(None)?,
                 Some(crls) => {
                     let lists = crls.current(crate::wsse::time::now());
-                    let first =
-                        spec.build(Some(lists.iter().map(|e| e.der().to_vec()).collect()))?;
+                    let first = spec.build(Some(&lists))?;
                     Arc::new(CrlFollowingVerifier {
                         base: first.clone(),
                         current: std::sync::RwLock::new((lists, first)),

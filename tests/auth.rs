@@ -3,7 +3,6 @@
 //! attacks on them. Every refused call must be a 401/403 problem document
 //! and must not reach the SOAP backend behind the facade.
 
-use std::path::Path;
 use std::process::Command;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
@@ -12,17 +11,6 @@ use serde_json::{Value, json};
 use crate::rest::{sample_json, sample_json_message};
 use crate::serve::{free_port, http, start_serve_on};
 use crate::util::*;
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let ok = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl")
-        .status
-        .success();
-    assert!(ok, "openssl {args:?}");
-}
 
 fn now() -> u64 {
     std::time::SystemTime::now()

@@ -609,16 +609,7 @@ fn the_broker_stopped_and_started_mid_stream_loses_nothing() {
 /// A CA, a server certificate for 127.0.0.1/localhost and a client
 /// certificate (v3, clientAuth), made by openssl in `dir`.
 fn make_certs(dir: &std::path::Path) {
-    let run = |args: &[&str]| {
-        let ok = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl")
-            .success();
-        assert!(ok, "openssl {args:?}");
-    };
+    let run = |args: &[&str]| openssl(dir, args);
     write(
         dir,
         "server.ext",

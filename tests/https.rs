@@ -10,17 +10,6 @@ use std::time::{Duration, Instant};
 use crate::serve::{Bridge, free_port};
 use crate::util::*;
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let ok = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl")
-        .success();
-    assert!(ok, "openssl {args:?}");
-}
-
 /// `ca.pem` (and a second, unrelated `other-ca.pem`); `server.pem` for
 /// 127.0.0.1; `client.pem` (CN orders-svc, from ca) and `stranger.pem`
 /// (CN orders-svc too, but from other-ca).
@@ -97,25 +86,11 @@ fn certificates(dir: &Path) {
             ],
         );
     }
-    // The CA's CRLs, before and after revoking `revoked` (`openssl ca` with
-    // a scratch database).
-    write(
-        dir,
-        "ca.cnf",
-        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
-    );
-    write(dir, "index.txt", "");
-    write(dir, "crlnumber", "01\n");
-    let ca = ["-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"];
-    openssl(
-        dir,
-        &[&["ca", "-gencrl", "-out", "ca-empty.crl"][..], &ca].concat(),
-    );
-    openssl(dir, &[&["ca", "-revoke", "revoked.pem"][..], &ca].concat());
-    openssl(
-        dir,
-        &[&["ca", "-gencrl", "-out", "ca.crl"][..], &ca].concat(),
-    );
+    // The CA's CRLs, before and after revoking `revoked`.
+    let db = CaDatabase::new(dir);
+    db.crl("ca-empty.crl");
+    db.revoke("revoked");
+    db.crl("ca.crl");
 }
 
 fn client(dir: &Path, identity: Option<&str>) -> reqwest::blocking::Client {

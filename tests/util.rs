@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The repository root (where Cargo.toml is).
@@ -77,4 +77,54 @@ pub fn inspect_json(path: &Path) -> serde_json::Value {
     let out = soapbridge(&["inspect", "--json", path.to_str().expect("utf-8 path")]);
     assert!(out.status.success(), "inspect failed: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).expect("inspect --json prints JSON")
+}
+
+/// Runs the `openssl` CLI in `dir` (its output discarded) and asserts it
+/// succeeded: the tests make their keys, certificates and CRLs with it.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let ok = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl")
+        .success();
+    assert!(ok, "openssl {args:?}");
+}
+
+/// A scratch `openssl ca` database for the CA `ca.pem`/`ca.key` in `dir`,
+/// to revoke certificates and issue its CRLs (valid two days).
+pub struct CaDatabase<'a> {
+    dir: &'a Path,
+}
+
+impl<'a> CaDatabase<'a> {
+    pub fn new(dir: &'a Path) -> Self {
+        write(
+            dir,
+            "ca.cnf",
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
+        );
+        write(dir, "index.txt", "");
+        write(dir, "crlnumber", "01\n");
+        CaDatabase { dir }
+    }
+
+    fn ca(&self, args: &[&str]) {
+        let ca = [
+            "ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem",
+        ];
+        openssl(self.dir, &[&ca[..], args].concat());
+    }
+
+    /// Revokes the certificate `{who}.pem`.
+    pub fn revoke(&self, who: &str) {
+        self.ca(&["-revoke", &format!("{who}.pem")]);
+    }
+
+    /// Writes the CA's CRL (everything revoked so far) to `out`.
+    pub fn crl(&self, out: &str) {
+        self.ca(&["-gencrl", "-out", out]);
+    }
 }

@@ -22,17 +22,7 @@ const WSU: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 
 fn make_certs(dir: &Path) {
-    let run = |args: &[&str]| {
-        let ok = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .stdout(Stdio::null())
-            .status()
-            .expect("openssl")
-            .success();
-        assert!(ok, "openssl {args:?}");
-    };
+    let run = |args: &[&str]| openssl(dir, args);
     write(
         dir,
         "leaf.ext",
@@ -541,31 +531,13 @@ fn verify_response(dir: &Path, text: &str) -> Result<String, String> {
     }
 }
 
-/// A CRL of the CA (made by `openssl ca` in `dir`) revoking `revoke`.
+/// A CRL of the CA (`ca.crl`) revoking `revoke`.
 fn make_crl(dir: &Path, revoke: &[&str]) {
-    write(
-        dir,
-        "ca.cnf",
-        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n",
-    );
-    write(dir, "index.txt", "");
-    write(dir, "crlnumber", "01\n");
-    let run = |args: &[&str]| {
-        let ok = Command::new("openssl")
-            .args(args)
-            .args(["-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem"])
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "openssl {args:?}");
-    };
+    let db = CaDatabase::new(dir);
     for who in revoke {
-        run(&["ca", "-revoke", &format!("{who}.pem")]);
+        db.revoke(who);
     }
-    run(&["ca", "-gencrl", "-out", "ca.crl"]);
+    db.crl("ca.crl");
 }
 
 /// With the CA's CRL configured, a certificate it revoked is refused
